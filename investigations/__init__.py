@@ -1,0 +1,1 @@
+"""Investigations: complaints from intake to final decision, the bodies they concern, the people in them."""

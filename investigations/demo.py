@@ -1,0 +1,301 @@
+"""Synthetic, deterministic casework for demonstrations, tests and benchmarks.
+
+The same seed and anchor date give the same data. Cases spread over four years, across the
+taxonomy and the stages, with realistic proportions (most complaints close at assessment; most
+investigated ones are upheld). Rows go in by the thousand inside write transactions, with ids
+assigned here, so 100,000 cases load in well under two minutes on SQLite.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterator
+
+from investigations.lifecycle import CareFunding, Outcome, Stage
+from investigations.reference_data import load_demo_phrases
+from investigations.references import body_suffix, format_reference
+from investigations.tables import Body, Case, CaseBody, Category, Person, ReferenceCounter, Subcategory
+from workbench.accounts import create_user
+from workbench.audit import record_event
+from workbench.db import engine, write_transaction
+from workbench.roles import Role
+from workbench.tables import User
+
+DEMO_PASSWORD = "workbench-demo"
+BATCH = 1000
+YEARS = 4
+
+# (username, full name, role, manager username)
+DEMO_STAFF = [
+    ("manager", "Morgan Hale", Role.MANAGER, None),
+    ("admin", "Avery Quinn", Role.ADMINISTRATOR, None),
+    ("investigator", "Isla Carter", Role.INVESTIGATOR, "manager"),
+    ("compliance", "Colin Marsh", Role.COMPLIANCE_OFFICER, "manager"),
+    ("reports", "Rhiannon Price", Role.REPORT_WRITER, "manager"),
+    ("manager2", "Nadia Okafor", Role.MANAGER, None),
+    ("ibrooks", "Imran Brooks", Role.INVESTIGATOR, "manager"),
+    ("jpatel", "Jaya Patel", Role.INVESTIGATOR, "manager"),
+    ("tnguyen", "Tom Nguyen", Role.INVESTIGATOR, "manager2"),
+    ("ewilliams", "Eleri Williams", Role.INVESTIGATOR, "manager2"),
+    ("sokoro", "Sam Okoro", Role.INVESTIGATOR, "manager2"),
+]
+
+# Share of complaints by category slug: care and education dominate the ombudsman's caseload.
+CATEGORY_WEIGHTS = {
+    "adult-care-services": 20, "children-s-care-services": 8, "education": 14, "benefits-and-tax": 9,
+    "environment-and-regulation": 7, "housing": 14, "planning": 10, "transport-and-highways": 8,
+    "health": 3, "other-categories": 4,
+}
+
+GIVEN = ["Aisha", "Ben", "Carys", "David", "Elif", "Fiona", "George", "Hannah", "Ian", "Jasmine", "Kwame",
+         "Laura", "Mohammed", "Niamh", "Owen", "Priya", "Rhys", "Sarah", "Tariq", "Una", "Victor", "Wendy",
+         "Yusuf", "Zoe", "Margaret", "Peter", "Joan", "Brian", "Maureen", "Derek"]
+FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+          "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Wood", "Clarke",
+          "Hughes", "Edwards", "Hussain", "Begum", "Ali", "Lewis", "Harris", "Martin", "Jackson", "Ahmed", "Kaur",
+          "Okonkwo", "Nowak", "Murphy", "O'Brien", "Kowalski", "Singh", "Chen", "Morris"]
+TITLES = ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr"]
+STREETS = ["High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue", "Victoria Road", "Green Lane",
+           "Manor Way", "The Crescent", "Queens Road", "Kings Drive", "Orchard Close"]
+TOWNS = ["Ashford", "Bexley", "Carlisle", "Dudley", "Exeter", "Fareham", "Grimsby", "Harrogate", "Ipswich",
+         "Kendal", "Luton", "Margate", "Norwich", "Oldham", "Preston", "Reading", "Stockport", "Truro", "Walsall", "York"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    cases: int
+    people: int
+    users_created: int
+    seconds: float
+
+
+def _stage_for_age(rng: random.Random, age_days: int) -> Stage:
+    if age_days < 20:
+        table = [(Stage.INTAKE, 40), (Stage.ASSESSMENT, 60)]
+    elif age_days < 90:
+        table = [(Stage.ASSESSMENT, 40), (Stage.INVESTIGATION, 40), (Stage.CLOSED_AFTER_INITIAL_ENQUIRIES, 10),
+                 (Stage.PREMATURE, 5), (Stage.NOT_FOR_US, 5)]
+    elif age_days < 180:
+        table = [(Stage.INVESTIGATION, 45), (Stage.DRAFT_DECISION, 12), (Stage.COMMENTS, 8),
+                 (Stage.FINAL_DECISION, 15), (Stage.CLOSED_AFTER_INITIAL_ENQUIRIES, 15), (Stage.PREMATURE, 5)]
+    else:
+        table = [(Stage.CLOSED, 45), (Stage.CLOSED_AFTER_INITIAL_ENQUIRIES, 28), (Stage.PREMATURE, 11),
+                 (Stage.NOT_FOR_US, 8), (Stage.EARLY_RESOLUTION, 5), (Stage.INVESTIGATION, 3)]
+    stages, weights = zip(*table)
+    return rng.choices(stages, weights)[0]
+
+
+STAGE_OUTCOMES = {
+    Stage.CLOSED_AFTER_INITIAL_ENQUIRIES: Outcome.CLOSED_AFTER_INITIAL_ENQUIRIES,
+    Stage.PREMATURE: Outcome.PREMATURE,
+    Stage.NOT_FOR_US: Outcome.NOT_FOR_US,
+    Stage.EARLY_RESOLUTION: Outcome.REMEDIED_BY_BODY,
+}
+INVESTIGATED_OUTCOMES = [
+    (Outcome.UPHELD_FAULT_INJUSTICE, 55), (Outcome.UPHELD_FAULT_NO_INJUSTICE, 10),
+    (Outcome.REMEDIED_BY_BODY, 13), (Outcome.NOT_UPHELD, 22),
+]
+
+
+def _outcome(rng: random.Random, stage: Stage) -> Outcome | None:
+    if stage in STAGE_OUTCOMES:
+        return STAGE_OUTCOMES[stage]
+    if stage in (Stage.FINAL_DECISION, Stage.CLOSED):
+        outcomes, weights = zip(*INVESTIGATED_OUTCOMES)
+        return rng.choices(outcomes, weights)[0]
+    return None
+
+
+def _postcode(rng: random.Random) -> str:
+    letters = "ABCDEFGHJKLMNPRSTUWYZ"
+    return f"{rng.choice(letters)}{rng.choice(letters)}{rng.randint(1, 29)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+
+def _person(rng: random.Random, person_id: int) -> dict[str, Any]:
+    given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+    return {
+        "id": person_id,
+        "title": rng.choice(TITLES),
+        "given_name": given,
+        "family_name": family,
+        "address": f"{rng.randint(1, 180)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}",
+        "postcode": _postcode(rng),
+        "email": f"{given}.{family}{rng.randint(1, 99)}@example.org".lower().replace("'", ""),
+        "phone": f"07{rng.randint(100000000, 999999999)}",
+        "date_of_birth": None,
+    }
+
+
+async def ensure_demo_staff() -> tuple[dict[str, int], int]:
+    """The demo logins; created once, with managers linked to their investigators."""
+    created = 0
+    for username, full_name, role, _ in DEMO_STAFF:
+        if not await User.exists().where(User.username == username):
+            await create_user(username, DEMO_PASSWORD, role, full_name=full_name)
+            created += 1
+    ids = {r["username"]: r["id"] for r in await User.select(User.id, User.username)}
+    async with write_transaction():
+        for username, _, _, manager in DEMO_STAFF:
+            if manager:
+                await User.update({User.manager: ids[manager]}).where(User.id == ids[username])
+    return ids, created
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _next_id(table) -> int:
+    row = await table.select(table.id).order_by(table.id, ascending=False).first()
+    return (row["id"] if row else 0) + 1
+
+
+async def _insert(table, rows: list[dict[str, Any]]) -> None:
+    for chunk in _chunks(rows, BATCH):
+        async with write_transaction():
+            await table.insert(*[table(**row) for row in chunk])
+
+
+async def _reset_sequences(*tables) -> None:
+    """Ids were assigned here; PostgreSQL's sequences must be moved past them."""
+    if engine().engine_type != "postgres":
+        return
+    for table in tables:
+        name = table._meta.tablename
+        await table.raw(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 1))"
+        )
+
+
+async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False) -> DemoResult:
+    started = time.perf_counter()
+    if only_if_empty and await Case.count() > 0:
+        if not quiet:
+            print("Demo data already loaded; nothing to do.")
+        return DemoResult(0, 0, 0, 0.0)
+    staff, users_created = await ensure_demo_staff()
+    rng = random.Random(seed)
+    anchor = anchor or date.today()
+    phrases = load_demo_phrases()
+
+    categories = {r["slug"]: r["id"] for r in await Category.select(Category.id, Category.slug)}
+    subcategories: dict[int, list[tuple[int, str]]] = {}
+    for r in await Subcategory.select(Subcategory.id, Subcategory.slug, Subcategory.category):
+        subcategories.setdefault(r["category"], []).append((r["id"], r["slug"]))
+    bodies = await Body.select(Body.id, Body.body_type).where(Body.active == True)  # noqa: E712
+    if not categories or not bodies:
+        raise RuntimeError("Reference data is missing: run `workbench migrate` first")
+    councils = [b["id"] for b in bodies if b["body_type"].endswith("council") or b["body_type"] == "london_borough"]
+    providers = [b["id"] for b in bodies if b["body_type"] == "independent_care_provider"] or councils
+    nhs = [b["id"] for b in bodies if b["body_type"] in ("nhs_trust", "icb")] or councils
+    investigators = [staff[u] for u, _, role, _ in DEMO_STAFF if role is Role.INVESTIGATOR]
+    weighted = [(slug, w) for slug, w in CATEGORY_WEIGHTS.items() if slug in categories]
+    slugs, weights = zip(*weighted) if weighted else (tuple(categories), (1,) * len(categories))
+
+    counters = {r["year"]: r["last_number"] for r in await ReferenceCounter.select()}
+    person_id, case_id, link_id = await _next_id(Person), await _next_id(Case), await _next_id(CaseBody)
+    people, case_rows, links = [], [], []
+    now = datetime.now(timezone.utc)
+    received_dates = sorted(anchor - timedelta(days=rng.randint(0, 365 * YEARS)) for _ in range(cases))
+    recent_complainants: list[int] = []
+
+    for received in received_dates:
+        age = (anchor - received).days
+        stage = _stage_for_age(rng, age)
+        outcome = _outcome(rng, stage)
+        category_slug = rng.choices(slugs, weights)[0]
+        category_id = categories[category_slug]
+        subcategory_id, sub_slug = rng.choice(subcategories[category_id])
+        text = phrases.get(sub_slug) or {"summaries": ["The body did not deal properly with the complaint."], "outcomes_wanted": [""]}
+
+        if recent_complainants and rng.random() < 0.04:  # some people complain again
+            complainant = rng.choice(recent_complainants)
+        else:
+            people.append(_person(rng, person_id))
+            complainant = person_id
+            person_id += 1
+            recent_complainants = (recent_complainants + [complainant])[-500:]
+        affected = representative = None
+        consent_on = None
+        if rng.random() < 0.25:
+            people.append(_person(rng, person_id))
+            affected = person_id
+            person_id += 1
+        if rng.random() < 0.08:
+            people.append(_person(rng, person_id))
+            representative = person_id
+            person_id += 1
+            consent_on = received + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.85 else None
+
+        care_funding = ""
+        body_ids = [rng.choice(councils)]
+        if category_slug == "adult-care-services":
+            care_funding = CareFunding.SELF_FUNDED.value if rng.random() < 0.3 else CareFunding.COUNCIL_ARRANGED.value
+            if care_funding == CareFunding.SELF_FUNDED.value:
+                body_ids = [rng.choice(providers)]
+        if category_slug == "health" or rng.random() < 0.02:
+            body_ids.append(rng.choice(nhs))
+        body_ids = list(dict.fromkeys(body_ids))
+
+        decided = None
+        if outcome is not None:
+            decided = min(anchor, received + timedelta(days=rng.randint(15, 200)))
+        investigator = None
+        if stage not in (Stage.INTAKE,) and (stage is not Stage.ASSESSMENT or rng.random() < 0.5):
+            investigator = rng.choice(investigators)
+        yy = received.year % 100
+        counters[yy] = counters.get(yy, 0) + 1
+        case_rows.append({
+            "id": case_id,
+            "reference": format_reference(yy, counters[yy]),
+            "received_on": received,
+            "decided_on": decided,
+            "category": category_id,
+            "subcategory": subcategory_id,
+            "stage": stage.value,
+            "outcome": outcome.value if outcome else "",
+            "investigator": investigator,
+            "restricted": rng.random() < 0.02,
+            "care_funding": care_funding,
+            "summary": rng.choice(text["summaries"]),
+            "outcome_wanted": rng.choice(text.get("outcomes_wanted") or [""]),
+            "complainant": complainant,
+            "person_affected": affected,
+            "representative": representative,
+            "representative_consent_on": consent_on,
+            "representative_consent_note": "Signed consent form received" if consent_on else "",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        })
+        for position, body_id in enumerate(body_ids):
+            links.append({"id": link_id, "case": case_id, "body": body_id, "suffix": body_suffix(position) if len(body_ids) > 1 else ""})
+            link_id += 1
+        case_id += 1
+
+    await _insert(Person, people)
+    await _insert(Case, case_rows)
+    await _insert(CaseBody, links)
+    await _reset_sequences(Person, Case, CaseBody)
+    async with write_transaction():
+        existing = {r["year"] for r in await ReferenceCounter.select(ReferenceCounter.year)}
+        for year, last in counters.items():
+            if year in existing:
+                await ReferenceCounter.update({ReferenceCounter.last_number: last}).where(ReferenceCounter.year == year)
+            else:
+                await ReferenceCounter(year=year, last_number=last).save()
+        await record_event(None, "demo.loaded", "case", "*", summary=f"Loaded {cases} demo cases (seed {seed})",
+                           changes={"after": {"cases": cases, "seed": seed, "anchor": anchor.isoformat()}})
+    seconds = time.perf_counter() - started
+    if not quiet:
+        print(f"Loaded {cases:,} demo cases and {len(people):,} people in {seconds:.1f} s.")
+    return DemoResult(cases, len(people), users_created, seconds)
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    return [(u, DEMO_PASSWORD, role.label) for u, _, role, _ in DEMO_STAFF[:5]]
+

@@ -1,0 +1,93 @@
+"""The domain core every later capability builds on: bodies, people, the taxonomy and cases.
+
+Foreign keys restrict deletion: case data is never hard-deleted (bodies and users are deactivated).
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from workbench.tables import User
+
+
+class Body(Table, tablename="investigations_body"):
+    """A body in jurisdiction: a council, a care provider, an NHS body."""
+
+    name = Varchar(length=200, unique=True, index=True)
+    aliases = JSON(default="[]")
+    body_type = Varchar(length=40, index=True)
+    region = Varchar(length=40, default="")
+    population = Integer(null=True, default=None)
+    active = Boolean(default=True)
+
+
+class Category(Table, tablename="investigations_category"):
+    name = Varchar(length=100, unique=True)
+    slug = Varchar(length=100, unique=True)
+    service_area = Varchar(length=100)
+
+
+class Subcategory(Table, tablename="investigations_subcategory"):
+    category = ForeignKey(Category, on_delete=OnDelete.restrict)
+    name = Varchar(length=100)
+    slug = Varchar(length=200, unique=True)  # "<category-slug>/<subcategory-slug>"
+
+
+class Person(Table, tablename="investigations_person"):
+    """A complainant, person affected or representative; the same person may recur across cases."""
+
+    title = Varchar(length=20, default="")
+    given_name = Varchar(length=100, default="")
+    family_name = Varchar(length=100)
+    address = Text(default="")
+    postcode = Varchar(length=10, default="", index=True)
+    email = Varchar(length=254, default="")
+    phone = Varchar(length=40, default="")
+    date_of_birth = Date(null=True, default=None)
+
+
+class ReferenceCounter(Table, tablename="investigations_reference_counter"):
+    """The last number issued per two-digit year, so references are gap-free and never reused."""
+
+    year = Integer(unique=True)
+    last_number = Integer(default=0)
+
+
+class Case(Table, tablename="investigations_case"):
+    reference = Varchar(length=12, unique=True, index=True)  # "YY NNN NNN"
+    received_on = Date(index=True)
+    decided_on = Date(null=True, default=None, index=True)
+    category = ForeignKey(Category, on_delete=OnDelete.restrict)
+    subcategory = ForeignKey(Subcategory, on_delete=OnDelete.restrict)
+    stage = Varchar(length=40, index=True)
+    outcome = Varchar(length=40, default="", index=True)
+    investigator = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    restricted = Boolean(default=False)
+    care_funding = Varchar(length=20, default="")
+    summary = Text(default="")
+    outcome_wanted = Text(default="")
+    complainant = ForeignKey(Person, on_delete=OnDelete.restrict)
+    person_affected = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.restrict)
+    representative = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.restrict)
+    representative_consent_on = Date(null=True, default=None)
+    representative_consent_note = Text(default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class CaseBody(Table, tablename="investigations_case_body"):
+    """A body a case concerns; joint cases carry several, each with its letter suffix (a, b, ...)."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    body = ForeignKey(Body, on_delete=OnDelete.restrict, index=True)
+    suffix = Varchar(length=2, default="")

@@ -1,0 +1,1 @@
+"""Remedies: recommendations, their deadlines, evidence of compliance and the chase ladder."""

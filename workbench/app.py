@@ -1,0 +1,105 @@
+"""The application factory: one place that assembles the shell and the domains."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.flash import FlashConfig, FlashPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from investigations.api import CaseApiController, search_bodies
+from investigations.lifecycle import OUTCOME_LABELS, STAGE_LABELS
+from investigations.routes import CasePagesController
+from workbench.auth import auth_middleware, role_guard
+from workbench.db import close_database, open_database
+from workbench.errors import EXCEPTION_HANDLERS
+from workbench.protection import csrf_middleware, security_headers_middleware
+from workbench.roles import ROLE_LABELS, Role
+from workbench.routes.account_api import issue_token, me
+from workbench.routes.audit_log import audit_log
+from workbench.routes.dashboard import compliance_area, home, reports_area
+from workbench.routes.login import login_page, login_submit, logout
+from workbench.scheduler import run_scheduler
+from workbench.sessions import STORE_NAME, session_config, session_store
+from workbench.settings import Settings, get_settings
+from workbench.templating import template_config
+from pathlib import Path
+
+STATIC_DIR = Path(__file__).parent / "static"
+REQUEST_MAX_BODY = 1_000_000  # uploads raise it on their own routes
+
+
+@get("/healthz", exclude_from_auth=True, include_in_schema=False, name="health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        await open_database(use_pool=settings.db_pool)
+        try:
+            yield
+        finally:
+            await close_database()
+
+    @asynccontextmanager
+    async def scheduler(app: Litestar) -> AsyncIterator[None]:
+        if not settings.scheduler:
+            app.state.scheduler = None
+            yield
+            return
+        async with run_scheduler(settings) as running:
+            app.state.scheduler = running
+            yield
+
+    templates = template_config(
+        {"ROLE_LABELS": ROLE_LABELS, "STAGE_LABELS": STAGE_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "Role": Role}
+    )
+    sessions = session_config(secure=settings.cookie_secure, absolute_hours=settings.session_absolute_hours)
+    return Litestar(
+        route_handlers=[
+            health,
+            login_page,
+            login_submit,
+            logout,
+            home,
+            compliance_area,
+            reports_area,
+            audit_log,
+            me,
+            issue_token,
+            CasePagesController,
+            CaseApiController,
+            search_bodies,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
+        ],
+        middleware=[
+            security_headers_middleware(settings),
+            sessions.middleware,
+            auth_middleware(settings),
+            csrf_middleware(settings),
+        ],
+        guards=[role_guard],
+        stores={STORE_NAME: session_store(settings.sessions_dir)},
+        template_config=templates,
+        plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],
+        exception_handlers=EXCEPTION_HANDLERS,
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
+        openapi_config=OpenAPIConfig(
+            title="Ombudsman Workbench API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
+        lifespan=[database, scheduler],
+        request_max_body_size=REQUEST_MAX_BODY,
+        logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=True),
+        debug=False,
+    )

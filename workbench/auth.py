@@ -1,0 +1,79 @@
+"""Who is asking: session or bearer-token authentication, idle and absolute timeouts, role guards.
+
+Every route needs a login except the login page and static files. A route says which roles it
+admits with ``opt={"roles": ...}``; ``role_guard`` enforces it. Per-record rules (restricted
+cases) are checked where the record is loaded, because a guard runs before the record exists.
+"""
+
+from __future__ import annotations
+
+import time
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import DefineMiddleware
+
+from workbench.accounts import user_for_token
+from workbench.roles import Role
+from workbench.settings import Settings
+from workbench.tables import User
+
+PUBLIC_PATHS = ["^/login$", "^/static/", "^/favicon.ico$", "^/healthz$"]
+SESSION_TOUCH_SECONDS = 60
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(("/api/", "/schema"))
+
+
+class WorkbenchAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Bearer token first (API clients), then the session cookie (browsers)."""
+
+    def __init__(self, app, settings: Settings, **kwargs) -> None:
+        super().__init__(app, **kwargs)
+        self.idle_seconds = settings.session_idle_minutes * 60
+        self.absolute_seconds = settings.session_absolute_hours * 3600
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        authorization = connection.headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            user = await user_for_token(authorization[7:].strip())
+            if user is None:
+                raise NotAuthorizedException("The API token is not valid")
+            return AuthenticationResult(user=user, auth="bearer")
+        session = connection.scope.get("session") or {}
+        user_id = session.get("uid") if isinstance(session, dict) else None
+        if not user_id:
+            raise NotAuthorizedException("Please sign in")
+        now = int(time.time())
+        if now - session.get("issued", 0) > self.absolute_seconds or now - session.get("seen", 0) > self.idle_seconds:
+            connection.clear_session()
+            raise NotAuthorizedException("Your session has expired; please sign in again")
+        user = await User.objects().where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
+        if user is None:
+            connection.clear_session()
+            raise NotAuthorizedException("Please sign in")
+        if now - session.get("seen", 0) > SESSION_TOUCH_SECONDS:
+            connection.set_session({**session, "seen": now})
+        return AuthenticationResult(user=user, auth="session")
+
+
+def auth_middleware(settings: Settings) -> DefineMiddleware:
+    return DefineMiddleware(WorkbenchAuthMiddleware, settings=settings, exclude=PUBLIC_PATHS)
+
+
+def start_session(connection: ASGIConnection, user: User) -> None:
+    now = int(time.time())
+    connection.set_session({"uid": user.id, "issued": now, "seen": now})
+
+
+def role_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Admit only the roles the route names; a route that names none is public (login, static)."""
+    roles = handler.opt.get("roles")
+    if roles is None:
+        return
+    user = connection.scope.get("user")
+    if user is None or Role(user.role) not in roles:
+        raise PermissionDeniedException("Your role does not give access to this page")

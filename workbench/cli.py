@@ -1,0 +1,158 @@
+"""The ``workbench`` command: serve, migrate, createuser, token create, demo.
+
+Subcommands are small functions over the same services the web app uses; later domains add theirs
+to ``build_parser``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+import workbench  # noqa: F401  (sets PICCOLO_CONF before Piccolo is imported)
+
+
+def _settings_or_exit():
+    from workbench.settings import SettingsError, get_settings
+
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        sys.exit(f"workbench: {exc}")
+
+
+async def migrate_database() -> None:
+    """Apply every domain's migrations, then load the reference data."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from investigations.seeding import seed_reference_data
+
+    result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not result.success:
+        raise SystemExit(f"workbench: migrations failed: {result.message}")
+    added = await seed_reference_data()
+    print(f"Database is up to date. Reference data added: {added['taxonomy']} taxonomy entries, {added['bodies']} bodies.")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    asyncio.run(migrate_database())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings_or_exit()
+    if args.workers > 1 and settings.is_sqlite:
+        print("Note: SQLite allows one writer at a time; several workers will queue their writes.")
+    uvicorn.run(
+        "workbench.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level="info",
+    )
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password (again): "):
+        sys.exit("workbench: the passwords do not match")
+    return first
+
+
+def cmd_createuser(args: argparse.Namespace) -> None:
+    from workbench.accounts import AccountError, create_user
+    from workbench.roles import parse_role
+
+    try:
+        role = parse_role(args.role)
+    except ValueError as exc:
+        sys.exit(f"workbench: {exc}")
+    password = _read_password(args.password_stdin)
+    try:
+        user = asyncio.run(create_user(args.username, password, role, full_name=args.full_name or "", email=args.email or ""))
+    except AccountError as exc:
+        sys.exit(f"workbench: {exc}")
+    print(f"Created {user.username} ({role.label}).")
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    from workbench.accounts import AccountError, create_token
+    from workbench.tables import User
+
+    async def issue() -> str:
+        user = await User.objects().where(User.username == args.username.strip().lower()).first()
+        if user is None or not user.active:
+            raise AccountError(f"No active user {args.username!r}")
+        return (await create_token(user, args.name)).token
+
+    try:
+        print(asyncio.run(issue()))
+    except AccountError as exc:
+        sys.exit(f"workbench: {exc}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from investigations.demo import load_demo
+
+    asyncio.run(load_demo(cases=args.cases, seed=args.seed, only_if_empty=args.if_empty))
+
+
+def cmd_piccolo(args: argparse.Namespace) -> None:
+    from piccolo.main import main as piccolo_main
+
+    sys.argv = ["piccolo", *args.rest]
+    piccolo_main()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Ombudsman Workbench")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="proxies trusted for X-Forwarded-For")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply migrations and load reference data").set_defaults(func=cmd_migrate)
+
+    create = sub.add_parser("createuser", help="add a member of staff")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, help="investigator, compliance_officer, report_writer, manager or administrator")
+    create.add_argument("--full-name")
+    create.add_argument("--email")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_createuser)
+
+    token = sub.add_parser("token", help="personal API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_sub.add_parser("create", help="print a new API token for a user")
+    token_create.add_argument("username")
+    token_create.add_argument("--name", default="personal token")
+    token_create.set_defaults(func=cmd_token_create)
+
+    demo = sub.add_parser("demo", help="fill the database with synthetic, deterministic casework")
+    demo.add_argument("--cases", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--if-empty", action="store_true", help="do nothing if there are already cases")
+    demo.set_defaults(func=cmd_demo)
+
+    piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
+    piccolo.add_argument("rest", nargs=argparse.REMAINDER)
+    piccolo.set_defaults(func=cmd_piccolo)
+    return parser
+
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)

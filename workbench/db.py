@@ -1,0 +1,61 @@
+"""Database lifecycle and the one way to write.
+
+SQLite fails a read-then-write transaction at once with "database is locked" unless it takes
+the write lock up front (BEGIN IMMEDIATE), so every write goes through ``write_transaction``.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+
+def engine() -> Engine:
+    db = engine_finder()
+    if db is None:  # pragma: no cover - PICCOLO_CONF is set by the package
+        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+    return db
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for writes: IMMEDIATE on SQLite; joins an enclosing transaction if there is one."""
+    db = engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+async def open_database(use_pool: bool) -> None:
+    """Called at start-up: WAL on SQLite (persists in the file), a connection pool on PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    elif isinstance(db, PostgresEngine) and use_pool:
+        await db.start_connection_pool(min_size=1, max_size=10)
+
+
+async def close_database() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def check_database() -> None:
+    """A cheap round trip, so an unreachable database is reported rather than hidden."""
+    await engine().run_ddl("SELECT 1")

@@ -1,0 +1,76 @@
+"""The home page: a dashboard for the signed-in user's role, and the Compliance and Reports areas."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from jinja2_fragments.litestar import HTMXBlockTemplate
+from litestar import get
+from litestar.plugins.htmx import HTMXRequest
+
+from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
+from investigations.queries import CaseFilters, decided_between, list_cases, stage_counts, unassigned_count, viewer_for
+from workbench.roles import ALL_STAFF, COMPLIANCE, REPORTING, Role
+from workbench.tables import User
+from workbench.templating import render
+
+
+def financial_year(today: date) -> tuple[date, date]:
+    """The ombudsman reports by financial year, 1 April to 31 March."""
+    start_year = today.year if today >= date(today.year, 4, 1) else today.year - 1
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
+
+
+def upheld_rate(by_outcome: dict[str, int]) -> float | None:
+    """Upheld as a share of investigated decisions (fault found or remedied by the body, over all findings)."""
+    investigated = {
+        Outcome.UPHELD_FAULT_INJUSTICE, Outcome.UPHELD_FAULT_NO_INJUSTICE, Outcome.REMEDIED_BY_BODY, Outcome.NOT_UPHELD
+    }
+    total = sum(n for k, n in by_outcome.items() if k in investigated)
+    if not total:
+        return None
+    upheld = sum(n for k, n in by_outcome.items() if k in investigated and Outcome(k).is_upheld)
+    return round(100 * upheld / total, 1)
+
+
+async def decisions_summary(user: User, start: date, end: date) -> dict:
+    by_outcome = await decided_between(viewer_for(user), start, end)
+    rows = [(Outcome(k).label, n) for k, n in sorted(by_outcome.items(), key=lambda kv: -kv[1])]
+    return {"start": start, "end": end, "rows": rows, "total": sum(by_outcome.values()), "upheld_rate": upheld_rate(by_outcome)}
+
+
+@get("/", name="home", opt={"roles": ALL_STAFF})
+async def home(request: HTMXRequest) -> HTMXBlockTemplate:
+    user: User = request.user
+    role = Role(user.role)
+    viewer = viewer_for(user)
+    context: dict = {"role": role}
+    if role is Role.INVESTIGATOR:
+        counts = await stage_counts(viewer, mine=True)
+        context["my_stages"] = [(s, counts.get(s.value, 0)) for s in Stage if s in OPEN_STAGES]
+        context["my_cases"] = (await list_cases(viewer, CaseFilters(mine=True, open_only=True))).rows[:10]
+    elif role in (Role.MANAGER, Role.ADMINISTRATOR):
+        counts = await stage_counts(viewer)
+        context["office_stages"] = [(s, counts.get(s.value, 0)) for s in Stage]
+        context["unassigned"] = await unassigned_count()
+    elif role is Role.COMPLIANCE_OFFICER:
+        today = date.today()
+        context["decisions"] = await decisions_summary(user, today - timedelta(days=90), today)
+    elif role is Role.REPORT_WRITER:
+        context["decisions"] = await decisions_summary(user, *financial_year(date.today()))
+    return render(request, "dashboard/home.html", context)
+
+
+@get("/compliance", name="compliance", opt={"roles": COMPLIANCE})
+async def compliance_area(request: HTMXRequest) -> HTMXBlockTemplate:
+    today = date.today()
+    decisions = await decisions_summary(request.user, today - timedelta(days=90), today)
+    return render(request, "dashboard/compliance.html", {"decisions": decisions})
+
+
+@get("/reports", name="reports", opt={"roles": REPORTING})
+async def reports_area(request: HTMXRequest) -> HTMXBlockTemplate:
+    start, end = financial_year(date.today())
+    previous = await decisions_summary(request.user, date(start.year - 1, 4, 1), date(start.year, 3, 31))
+    current = await decisions_summary(request.user, start, end)
+    return render(request, "dashboard/reports.html", {"current": current, "previous": previous})

@@ -1,0 +1,60 @@
+"""Server-side sessions kept under the data directory, with the session id rotated at login.
+
+Litestar reuses the id from the cookie when a session is written, which would let an attacker
+who planted a session cookie share the victim's login (session fixation); ``rotate_session``
+makes the next write use a fresh id and delete the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.stores.file import FileStore
+
+ROTATE_KEY = "workbench.rotate_session"
+STORE_NAME = "sessions"
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        if connection.scope.get(ROTATE_KEY) is True:
+            connection.scope[ROTATE_KEY] = self.generate_session_id()  # type: ignore[literal-required]
+        fresh = connection.scope.get(ROTATE_KEY)
+        if isinstance(fresh, str):
+            return fresh
+        return super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[override]
+        if connection.scope.get(ROTATE_KEY):
+            old_id = connection.cookies.get(self.config.key)
+            if old_id and old_id != "null":
+                await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
+        await super().store_in_message(scope_session, message, connection)
+
+
+@dataclass
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend
+
+
+def rotate_session(connection: ASGIConnection) -> None:
+    connection.scope[ROTATE_KEY] = True  # type: ignore[literal-required]
+
+
+def session_config(secure: bool, absolute_hours: int) -> RotatingSessionConfig:
+    # The __Host- prefix pins the cookie to this host and path, but browsers demand Secure for it.
+    return RotatingSessionConfig(
+        key="__Host-workbench-session" if secure else "workbench-session",
+        store=STORE_NAME,
+        max_age=absolute_hours * 3600,
+        secure=secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def session_store(directory: Path) -> FileStore:
+    return FileStore(path=directory, create_directories=True)
