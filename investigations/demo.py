@@ -20,12 +20,12 @@ from investigations.references import body_suffix, format_reference
 from investigations.tables import Body, Case, CaseBody, Category, Person, ReferenceCounter, Subcategory
 from workbench.accounts import create_user
 from workbench.audit import record_event
-from workbench.db import engine, write_transaction
+from workbench.db import bulk_insert, engine, write_transaction
 from workbench.roles import Role
 from workbench.tables import User
 
 DEMO_PASSWORD = "workbench-demo"
-BATCH = 1000
+BATCH = 5000
 YEARS = 4
 
 # (username, full name, role, manager username)
@@ -156,8 +156,7 @@ async def _next_id(table) -> int:
 
 async def _insert(table, rows: list[dict[str, Any]]) -> None:
     for chunk in _chunks(rows, BATCH):
-        async with write_transaction():
-            await table.insert(*[table(**row) for row in chunk])
+        await bulk_insert(table, chunk)
 
 
 async def _reset_sequences(*tables) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import AsyncIterator
 
 from litestar import Litestar, get
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -20,7 +20,7 @@ from investigations.routes import CasePagesController
 from workbench.auth import auth_middleware, role_guard
 from workbench.db import close_database, open_database
 from workbench.errors import EXCEPTION_HANDLERS
-from workbench.protection import csrf_middleware, security_headers_middleware
+from workbench.protection import allowed_hosts_middleware, csrf_middleware, security_headers_middleware
 from workbench.roles import ROLE_LABELS, Role
 from workbench.routes.account_api import issue_token, me
 from workbench.routes.audit_log import audit_log
@@ -30,7 +30,6 @@ from workbench.scheduler import run_scheduler
 from workbench.sessions import STORE_NAME, session_config, session_store
 from workbench.settings import Settings, get_settings
 from workbench.templating import template_config
-from pathlib import Path
 
 STATIC_DIR = Path(__file__).parent / "static"
 REQUEST_MAX_BODY = 1_000_000  # uploads raise it on their own routes
@@ -84,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
         ],
         middleware=[
+            allowed_hosts_middleware(settings),
             security_headers_middleware(settings),
             sessions.middleware,
             auth_middleware(settings),
@@ -94,7 +94,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=templates,
         plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],
         exception_handlers=EXCEPTION_HANDLERS,
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         openapi_config=OpenAPIConfig(
             title="Ombudsman Workbench API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),

@@ -59,3 +59,24 @@ async def close_database() -> None:
 async def check_database() -> None:
     """A cheap round trip, so an unreachable database is reported rather than hidden."""
     await engine().run_ddl("SELECT 1")
+
+
+async def bulk_insert(table: type, rows: list[dict]) -> None:
+    """Insert many rows with the driver's executemany, inside one write transaction.
+
+    Piccolo builds one query string per row, which costs more than the database does; bulk loads
+    (demo data, imports) use this instead. Values are plain Python values: the SQLite adapters
+    Piccolo registers store them exactly as Piccolo would.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    db = engine()
+    sqlite = isinstance(db, SQLiteEngine)
+    placeholders = ", ".join("?" if sqlite else f"${i}" for i in range(1, len(columns) + 1))
+    sql = f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({placeholders})'
+    values = [tuple(row[c] for c in columns) for row in rows]
+    async with write_transaction():
+        connection = db.current_transaction.get().connection
+        await connection.executemany(sql, values)

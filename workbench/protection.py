@@ -85,3 +85,36 @@ class SecurityHeadersMiddleware:
 
 def security_headers_middleware(settings: Settings) -> DefineMiddleware:
     return DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+
+
+def host_without_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:8000
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class AllowedHostsMiddleware:
+    """Refuse requests for other host names (Host-header injection into links and redirects).
+
+    Litestar's own check matches the whole Host header, port included, so it refuses
+    ``127.0.0.1:8000``; this one compares the name alone.
+    """
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.any = "*" in hosts
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.any:
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+            if host_without_port(host.lower()) not in self.hosts:
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": b'{"status_code":400,"detail":"Unknown host"}'})
+                return
+        await self.app(scope, receive, send)
+
+
+def allowed_hosts_middleware(settings: Settings) -> DefineMiddleware:
+    return DefineMiddleware(AllowedHostsMiddleware, hosts=settings.allowed_hosts)
