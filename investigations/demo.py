@@ -170,35 +170,41 @@ async def _reset_sequences(*tables) -> None:
         )
 
 
-async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False) -> DemoResult:
-    started = time.perf_counter()
-    if only_if_empty and await Case.count() > 0:
-        if not quiet:
-            print("Demo data already loaded; nothing to do.")
-        return DemoResult(0, 0, 0, 0.0)
-    staff, users_created = await ensure_demo_staff()
+@dataclass(frozen=True)
+class DemoInputs:
+    """What the generator draws from: ids already in the database, and where numbering resumes."""
+
+    categories: dict[str, int]  # slug -> id
+    subcategories: dict[int, list[tuple[int, str]]]  # category id -> [(id, "cat/sub")]
+    councils: list[int]
+    providers: list[int]
+    nhs: list[int]
+    investigators: list[int]
+    counters: dict[int, int]  # two-digit year -> last reference number issued
+    first_person_id: int = 1
+    first_case_id: int = 1
+    first_link_id: int = 1
+
+
+@dataclass
+class DemoPlan:
+    people: list[dict[str, Any]]
+    cases: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    counters: dict[int, int]
+
+
+def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: datetime) -> DemoPlan:
+    """The rows to insert: a pure function of its arguments, so the same seed gives the same casework."""
     rng = random.Random(seed)
-    anchor = anchor or date.today()
     phrases = load_demo_phrases()
-
-    categories = {r["slug"]: r["id"] for r in await Category.select(Category.id, Category.slug)}
-    subcategories: dict[int, list[tuple[int, str]]] = {}
-    for r in await Subcategory.select(Subcategory.id, Subcategory.slug, Subcategory.category):
-        subcategories.setdefault(r["category"], []).append((r["id"], r["slug"]))
-    bodies = await Body.select(Body.id, Body.body_type).where(Body.active == True)  # noqa: E712
-    if not categories or not bodies:
-        raise RuntimeError("Reference data is missing: run `workbench migrate` first")
-    councils = [b["id"] for b in bodies if b["body_type"].endswith("council") or b["body_type"] == "london_borough"]
-    providers = [b["id"] for b in bodies if b["body_type"] == "independent_care_provider"] or councils
-    nhs = [b["id"] for b in bodies if b["body_type"] in ("nhs_trust", "icb")] or councils
-    investigators = [staff[u] for u, _, role, _ in DEMO_STAFF if role is Role.INVESTIGATOR]
-    weighted = [(slug, w) for slug, w in CATEGORY_WEIGHTS.items() if slug in categories]
-    slugs, weights = zip(*weighted) if weighted else (tuple(categories), (1,) * len(categories))
-
-    counters = {r["year"]: r["last_number"] for r in await ReferenceCounter.select()}
-    person_id, case_id, link_id = await _next_id(Person), await _next_id(Case), await _next_id(CaseBody)
-    people, case_rows, links = [], [], []
-    now = datetime.now(timezone.utc)
+    weighted = [(slug, w) for slug, w in CATEGORY_WEIGHTS.items() if slug in inputs.categories]
+    slugs, weights = zip(*weighted) if weighted else (tuple(inputs.categories), (1,) * len(inputs.categories))
+    counters = dict(inputs.counters)
+    person_id, case_id, link_id = inputs.first_person_id, inputs.first_case_id, inputs.first_link_id
+    people: list[dict[str, Any]] = []
+    case_rows: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
     received_dates = sorted(anchor - timedelta(days=rng.randint(0, 365 * YEARS)) for _ in range(cases))
     recent_complainants: list[int] = []
 
@@ -207,8 +213,8 @@ async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None
         stage = _stage_for_age(rng, age)
         outcome = _outcome(rng, stage)
         category_slug = rng.choices(slugs, weights)[0]
-        category_id = categories[category_slug]
-        subcategory_id, sub_slug = rng.choice(subcategories[category_id])
+        category_id = inputs.categories[category_slug]
+        subcategory_id, sub_slug = rng.choice(inputs.subcategories[category_id])
         text = phrases.get(sub_slug) or {"summaries": ["The body did not deal properly with the complaint."], "outcomes_wanted": [""]}
 
         if recent_complainants and rng.random() < 0.04:  # some people complain again
@@ -229,15 +235,14 @@ async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None
             representative = person_id
             person_id += 1
             consent_on = received + timedelta(days=rng.randint(0, 20)) if rng.random() < 0.85 else None
-
         care_funding = ""
-        body_ids = [rng.choice(councils)]
+        body_ids = [rng.choice(inputs.councils)]
         if category_slug == "adult-care-services":
             care_funding = CareFunding.SELF_FUNDED.value if rng.random() < 0.3 else CareFunding.COUNCIL_ARRANGED.value
             if care_funding == CareFunding.SELF_FUNDED.value:
-                body_ids = [rng.choice(providers)]
+                body_ids = [rng.choice(inputs.providers)]
         if category_slug == "health" or rng.random() < 0.02:
-            body_ids.append(rng.choice(nhs))
+            body_ids.append(rng.choice(inputs.nhs))
         body_ids = list(dict.fromkeys(body_ids))
 
         decided = None
@@ -245,7 +250,7 @@ async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None
             decided = min(anchor, received + timedelta(days=rng.randint(15, 200)))
         investigator = None
         if stage not in (Stage.INTAKE,) and (stage is not Stage.ASSESSMENT or rng.random() < 0.5):
-            investigator = rng.choice(investigators)
+            investigator = rng.choice(inputs.investigators)
         yy = received.year % 100
         counters[yy] = counters.get(yy, 0) + 1
         case_rows.append({
@@ -276,13 +281,50 @@ async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None
             link_id += 1
         case_id += 1
 
-    await _insert(Person, people)
-    await _insert(Case, case_rows)
-    await _insert(CaseBody, links)
+    return DemoPlan(people=people, cases=case_rows, links=links, counters=counters)
+
+
+async def gather_inputs(staff: dict[str, int]) -> DemoInputs:
+    categories = {r["slug"]: r["id"] for r in await Category.select(Category.id, Category.slug)}
+    subcategories: dict[int, list[tuple[int, str]]] = {}
+    for r in await Subcategory.select(Subcategory.id, Subcategory.slug, Subcategory.category).order_by(Subcategory.id):
+        subcategories.setdefault(r["category"], []).append((r["id"], r["slug"]))
+    bodies = await Body.select(Body.id, Body.body_type).where(Body.active == True).order_by(Body.id)  # noqa: E712
+    if not categories or not bodies:
+        raise RuntimeError("Reference data is missing: run `workbench migrate` first")
+    councils = [b["id"] for b in bodies if b["body_type"].endswith("council") or b["body_type"] == "london_borough"]
+    return DemoInputs(
+        categories=categories,
+        subcategories=subcategories,
+        councils=councils,
+        providers=[b["id"] for b in bodies if b["body_type"] == "independent_care_provider"] or councils,
+        nhs=[b["id"] for b in bodies if b["body_type"] in ("nhs_trust", "icb")] or councils,
+        investigators=[staff[u] for u, _, role, _ in DEMO_STAFF if role is Role.INVESTIGATOR],
+        counters={r["year"]: r["last_number"] for r in await ReferenceCounter.select()},
+        first_person_id=await _next_id(Person),
+        first_case_id=await _next_id(Case),
+        first_link_id=await _next_id(CaseBody),
+    )
+
+
+async def load_demo(
+    cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False
+) -> DemoResult:
+    started = time.perf_counter()
+    if only_if_empty and await Case.count() > 0:
+        if not quiet:
+            print("Demo data already loaded; nothing to do.")
+        return DemoResult(0, 0, 0, 0.0)
+    staff, users_created = await ensure_demo_staff()
+    anchor = anchor or date.today()
+    plan = plan_demo(await gather_inputs(staff), cases, seed, anchor, datetime.now(timezone.utc))
+    await _insert(Person, plan.people)
+    await _insert(Case, plan.cases)
+    await _insert(CaseBody, plan.links)
     await _reset_sequences(Person, Case, CaseBody)
     async with write_transaction():
         existing = {r["year"] for r in await ReferenceCounter.select(ReferenceCounter.year)}
-        for year, last in counters.items():
+        for year, last in plan.counters.items():
             if year in existing:
                 await ReferenceCounter.update({ReferenceCounter.last_number: last}).where(ReferenceCounter.year == year)
             else:
@@ -291,8 +333,8 @@ async def load_demo(cases: int = 2000, seed: int = 1, anchor: date | None = None
                            changes={"after": {"cases": cases, "seed": seed, "anchor": anchor.isoformat()}})
     seconds = time.perf_counter() - started
     if not quiet:
-        print(f"Loaded {cases:,} demo cases and {len(people):,} people in {seconds:.1f} s.")
-    return DemoResult(cases, len(people), users_created, seconds)
+        print(f"Loaded {cases:,} demo cases and {len(plan.people):,} people in {seconds:.1f} s.")
+    return DemoResult(cases, len(plan.people), users_created, seconds)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

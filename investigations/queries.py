@@ -16,6 +16,7 @@ from investigations.access import Viewer, may_view_case
 from investigations.lifecycle import OPEN_STAGES, Stage
 from investigations.references import parse_reference
 from investigations.tables import Body, Case, CaseBody, Person
+from workbench.db import contains_text
 from workbench.roles import Role
 from workbench.tables import User
 
@@ -97,12 +98,9 @@ def _search_condition(q: str):
         return Case.reference == reference
     except ValueError:
         pass
-    like = f"%{q}%"
     return Or(
-        Or(Case.complainant.family_name.ilike(like), Case.summary.ilike(like)),
-        Case.id.is_in(
-            CaseBody.select(CaseBody.case).where(CaseBody.body.name.ilike(like))
-        ),
+        Or(contains_text(Case.complainant.family_name, q), contains_text(Case.summary, q)),
+        Case.id.is_in(CaseBody.select(CaseBody.case).where(contains_text(CaseBody.body.name, q))),
     )
 
 

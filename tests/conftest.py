@@ -112,6 +112,7 @@ async def _empty_case_tables() -> None:
     await db.run_ddl(f"TRUNCATE {', '.join(CASE_DATA_TABLES)} RESTART IDENTITY CASCADE")
     names = ", ".join(f"'{u}'" for u, *_ in DEMO_STAFF)
     await db.run_ddl(f"DELETE FROM workbench_user WHERE username NOT IN ({names})")
+    await db.run_ddl("UPDATE workbench_user SET active = true, last_login_at = NULL")
 
 
 @pytest.fixture

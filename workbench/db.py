@@ -80,3 +80,12 @@ async def bulk_insert(table: type, rows: list[dict]) -> None:
     async with write_transaction():
         connection = db.current_transaction.get().connection
         await connection.executemany(sql, values)
+
+
+def contains_text(column, text: str):
+    """A case-insensitive substring condition on both engines.
+
+    PostgreSQL needs ILIKE; SQLite has no ILIKE, but its LIKE already ignores case (for ASCII).
+    """
+    pattern = f"%{text}%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)

@@ -1,0 +1,114 @@
+"""Every route, every role: allowed or denied, as this table says.
+
+A new route fails ``test_every_route_is_in_the_table`` until someone decides who may use it.
+"""
+
+import pytest
+
+from workbench.roles import Role
+
+I, C, R, M, A = (Role.INVESTIGATOR, Role.COMPLIANCE_OFFICER, Role.REPORT_WRITER, Role.MANAGER, Role.ADMINISTRATOR)
+STAFF = {I, C, R, M, A}
+PUBLIC = "public"
+
+# (method, path) -> roles allowed, or PUBLIC (no sign-in needed)
+ROUTES = {
+    ("GET", "/"): STAFF,
+    ("GET", "/cases"): STAFF,
+    ("GET", "/cases/{reference:str}"): STAFF,
+    ("GET", "/compliance"): {C, M, A},
+    ("GET", "/reports"): {R, M, A},
+    ("GET", "/audit"): {M, A},
+    ("GET", "/api/me"): STAFF,
+    ("POST", "/api/tokens"): STAFF,
+    ("GET", "/api/cases"): STAFF,
+    ("GET", "/api/cases/{reference:str}"): STAFF,
+    ("GET", "/api/bodies"): STAFF,
+    ("GET", "/schema"): STAFF,
+    ("GET", "/schema/openapi.json"): STAFF,
+    ("GET", "/schema/{path:str}"): STAFF,
+    ("POST", "/logout"): STAFF,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/static/{file_path:path}"): PUBLIC,
+}
+
+# How to call each route for real (path parameters filled, a valid body where one is needed).
+CALLS = {
+    ("GET", "/cases/{reference:str}"): "/cases/{case}",
+    ("GET", "/api/cases/{reference:str}"): "/api/cases/{case}",
+    ("GET", "/schema/{path:str}"): "/schema/openapi.json",
+    ("GET", "/static/{file_path:path}"): "/static/css/app.css",
+}
+JSON_BODIES = {("POST", "/api/tokens"): {"name": "route table"}}
+
+
+def app_routes(app):
+    for route in app.routes:
+        for method in getattr(route, "methods", ()):
+            if method not in ("HEAD", "OPTIONS"):
+                yield method, route.path
+
+
+def test_every_route_is_in_the_table(app):
+    assert set(app_routes(app)) == set(ROUTES)
+
+
+def test_every_protected_handler_names_the_roles_in_the_table(app):
+    """Roles live on the handler, so the guard and this table can't drift apart silently."""
+    for route in app.routes:
+        if route.path.startswith(("/schema", "/static")):
+            continue  # framework routes: sign-in required (schema) or public (static), no role list
+        for handler in getattr(route, "route_handlers", ()):
+            for method in handler.http_methods - {"OPTIONS", "HEAD"}:
+                expected = ROUTES[(method, route.path)]
+                if expected == PUBLIC:
+                    assert not handler.opt.get("roles"), f"{method} {route.path} is public but names roles"
+                else:
+                    assert set(handler.opt.get("roles", ())) == expected, f"{method} {route.path}"
+
+
+@pytest.fixture
+def case_reference(run, db):
+    from investigations.demo import load_demo
+    from investigations.tables import Case
+
+    run(load_demo(cases=5, seed=11, quiet=True))
+    row = run(Case.select(Case.reference).where(Case.restricted == False).first())  # noqa: E712
+    return row["reference"].replace(" ", "-")
+
+
+def _call(client, method, path, case_reference):
+    url = CALLS.get((method, path), path).format(case=case_reference)
+    if method == "GET":
+        return client.get(url, follow_redirects=False)
+    if (method, path) in JSON_BODIES:
+        return client.post_json(url, JSON_BODIES[(method, path)], follow_redirects=False)
+    return client.post_form(url, {}, follow_redirects=False)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_allowed_or_denied_as_the_table_says(client, role, case_reference):
+    client.sign_in_as(role.value)
+    for (method, path), allowed in ROUTES.items():
+        if (method, path) in {("POST", "/logout"), ("POST", "/login")}:
+            continue  # would end or replace this session; covered in test_login
+        response = _call(client, method, path, case_reference)
+        if allowed == PUBLIC or role in allowed:
+            assert response.status_code not in (401, 403, 404), f"{role} {method} {path}: {response.status_code}"
+        else:
+            assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
+
+
+def test_without_signing_in_only_public_routes_answer(anonymous, case_reference):
+    for (method, path), allowed in ROUTES.items():
+        if method == "POST":
+            continue  # CSRF-protected; anonymous POSTs are covered in test_protection
+        response = _call(anonymous, method, path, case_reference)
+        if allowed == PUBLIC:
+            assert response.status_code == 200, f"{method} {path}: {response.status_code}"
+        elif path.startswith(("/api", "/schema")):
+            assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+        else:
+            assert response.status_code == 302 and response.headers["location"].startswith("/login")
