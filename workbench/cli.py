@@ -100,9 +100,14 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from investigations.demo import load_demo
+    from investigations.demo import demo_logins, load_demo
 
+    if args.cases < 0:
+        sys.exit("workbench: --cases must be 0 or more")
     asyncio.run(load_demo(cases=args.cases, seed=args.seed, only_if_empty=args.if_empty))
+    print("\nDemo logins (demo mode only):")
+    for username, password, role in demo_logins():
+        print(f"  {username:<14} {password:<16} {role}")
 
 
 def cmd_piccolo(args: argparse.Namespace) -> None:
