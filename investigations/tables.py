@@ -80,6 +80,15 @@ class Case(Table, tablename="investigations_case"):
     representative = ForeignKey(Person, null=True, default=None, on_delete=OnDelete.restrict)
     representative_consent_on = Date(null=True, default=None)
     representative_consent_note = Text(default="")
+    first_aware_on = Date(null=True, default=None)
+    local_procedure = Varchar(length=40, default="")
+    agreed_response_by = Date(null=True, default=None)
+    stage_entered_on = Date(null=True, default=None, index=True)
+    urgent = Boolean(default=False)
+    joint_with_phso = Boolean(default=False)
+    closure_reason = Text(default="")
+    draft_issued_on = Date(null=True, default=None)
+    comments_due_on = Date(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
     version = Integer(default=1)
@@ -91,3 +100,91 @@ class CaseBody(Table, tablename="investigations_case_body"):
     case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
     body = ForeignKey(Body, on_delete=OnDelete.restrict, index=True)
     suffix = Varchar(length=2, default="")
+
+
+class LocalStage(Table, tablename="investigations_local_stage"):
+    """One stage of the body's own complaint procedure, as the complainant went through it."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    number = Integer()
+    received_on = Date(null=True, default=None)
+    acknowledged_on = Date(null=True, default=None)
+    responded_on = Date(null=True, default=None)
+    extended = Boolean(default=False)
+    panel_on = Date(null=True, default=None)
+    report_on = Date(null=True, default=None)
+
+
+class StageChange(Table, tablename="investigations_stage_change"):
+    """Every move through the state machine: who, when and why."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    from_stage = Varchar(length=40)
+    to_stage = Varchar(length=40)
+    at = Timestamptz()
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    reason = Text(default="")
+
+
+class Enquiry(Table, tablename="investigations_enquiry"):
+    """A question put to a body, with its due date in working days and any extension."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    body = ForeignKey(Body, on_delete=OnDelete.restrict)
+    description = Text()
+    sent_on = Date()
+    due_on = Date(index=True)
+    due_explanation = Text(default="")
+    original_due_on = Date()
+    extension_reason = Text(default="")
+    responded_on = Date(null=True, default=None)
+    response_summary = Text(default="")
+    created_at = Timestamptz()
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class Note(Table, tablename="investigations_note"):
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    at = Timestamptz()
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    text = Text()
+
+
+class CaseDocument(Table, tablename="investigations_case_document"):
+    """A file in the case file, stored under the data directory by a generated name."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    kind = Varchar(length=40)
+    original_name = Varchar(length=255)
+    stored_name = Varchar(length=80, unique=True)
+    content_type = Varchar(length=100)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    uploaded_at = Timestamptz()
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class Finding(Table, tablename="investigations_finding"):
+    """The Ombudsman's finding about one body on a case: fault, injustice, NCMG standards breached."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    body = ForeignKey(Body, on_delete=OnDelete.restrict, index=True)
+    fault = Boolean(default=False)
+    injustice = Boolean(default=False)
+    description = Text(default="")
+    standards = JSON(default="[]")  # NCMG standard codes, e.g. ["3.5", "4.1"]
+    updated_at = Timestamptz()
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    version = Integer(default=1)
+
+
+class CaseEvent(Table, tablename="investigations_case_event"):
+    """The case timeline: one row for everything that happened, written with the change itself."""
+
+    case = ForeignKey(Case, on_delete=OnDelete.restrict, index=True)
+    at = Timestamptz(index=True)
+    by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.restrict)
+    actor_name = Varchar(length=200, default="")
+    kind = Varchar(length=40)
+    title = Varchar(length=200)
+    detail = Text(default="")
