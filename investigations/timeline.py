@@ -1,0 +1,35 @@
+"""The case timeline (MOJ timeline pattern): one event per thing that happened to a case.
+
+Every service that changes a case calls ``add_event`` inside its write transaction, so the
+timeline and the change commit together. Reading it is one query, newest first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from investigations.tables import CaseEvent
+from workbench.tables import User
+
+
+async def add_event(case_id: int, user: User | None, kind: str, title: str, detail: str = "") -> None:
+    await CaseEvent(
+        case=case_id,
+        at=datetime.now(timezone.utc),
+        by=user.id if user else None,
+        actor_name=user.full_name if user else "System",
+        kind=kind,
+        title=title[:200],
+        detail=detail,
+    ).save()
+
+
+async def case_timeline(case_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    return await (
+        CaseEvent.select(CaseEvent.at, CaseEvent.actor_name, CaseEvent.kind, CaseEvent.title, CaseEvent.detail)
+        .where(CaseEvent.case == case_id)
+        .order_by(CaseEvent.at, ascending=False)
+        .order_by(CaseEvent.id, ascending=False)
+        .limit(limit)
+    )
