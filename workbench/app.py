@@ -20,7 +20,7 @@ from investigations.routes import CasePagesController
 from workbench.auth import auth_middleware, role_guard
 from workbench.db import close_database, open_database
 from workbench.errors import EXCEPTION_HANDLERS
-from workbench.protection import allowed_hosts_middleware, csrf_middleware, security_headers_middleware
+from workbench.protection import allowed_hosts_middleware, csrf_middleware, security_headers_hook
 from workbench.roles import ROLE_LABELS, Role
 from workbench.routes.account_api import issue_token, me
 from workbench.routes.audit_log import audit_log
@@ -84,12 +84,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[
             allowed_hosts_middleware(settings),
-            security_headers_middleware(settings),
             sessions.middleware,
             auth_middleware(settings),
             csrf_middleware(settings),
         ],
         guards=[role_guard],
+        before_send=[security_headers_hook(settings)],
         stores={STORE_NAME: session_store(settings.sessions_dir)},
         template_config=templates,
         plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],

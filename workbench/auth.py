@@ -17,6 +17,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from workbench.accounts import user_for_token
 from workbench.roles import Role
+from workbench.sessions import STORE_NAME
 from workbench.settings import Settings
 from workbench.tables import User
 
@@ -49,15 +50,28 @@ class WorkbenchAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("Please sign in")
         now = int(time.time())
         if now - session.get("issued", 0) > self.absolute_seconds or now - session.get("seen", 0) > self.idle_seconds:
-            connection.clear_session()
+            await end_session(connection)
             raise NotAuthorizedException("Your session has expired; please sign in again")
         user = await User.objects().where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
         if user is None:
-            connection.clear_session()
+            await end_session(connection)
             raise NotAuthorizedException("Please sign in")
         if now - session.get("seen", 0) > SESSION_TOUCH_SECONDS:
             connection.set_session({**session, "seen": now})
         return AuthenticationResult(user=user, auth="session")
+
+
+async def end_session(connection: ASGIConnection) -> None:
+    """Forget the session in the store as well as in the scope.
+
+    The 401 raised here is answered from outside the session middleware, which therefore never
+    sees the cleared scope; without the delete an expired or disabled session would stay valid on
+    the server (and work again if the account were re-enabled).
+    """
+    session_id = connection.get_session_id()
+    connection.clear_session()
+    if session_id:
+        await connection.app.stores.get(STORE_NAME).delete(session_id)
 
 
 def auth_middleware(settings: Settings) -> DefineMiddleware:

@@ -10,7 +10,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
 
 from workbench.settings import Settings
 
@@ -52,39 +52,31 @@ def csrf_middleware(settings: Settings) -> DefineMiddleware:
     return DefineMiddleware(WorkbenchCSRFMiddleware, config=config)
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP, frame denial, nosniff, referrer policy, no-store on dynamic pages, HSTS under TLS."""
+def security_headers_hook(settings: Settings) -> BeforeMessageSendHookHandler:
+    """Adds CSP, frame denial, nosniff, referrer policy, no-store on dynamic pages, HSTS under TLS.
 
-    def __init__(self, app: ASGIApp, hsts: bool) -> None:
-        self.app = app
-        self.hsts = hsts
+    A ``before_send`` hook rather than a route middleware: Litestar answers unknown routes, and
+    exceptions raised in middleware (401 from authentication, 403 from CSRF), from outside the
+    route's middleware stack, so a middleware would leave those responses without the headers.
+    """
+    hsts = settings.cookie_secure
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+    async def add_security_headers(message: Message, scope: Scope) -> None:
+        if scope["type"] != "http" or message["type"] != "http.response.start":
             return
-        is_static = scope["path"].startswith("/static/")
+        headers = MutableScopeHeaders.from_message(message)
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["X-Frame-Options"] = "DENY"
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if not scope["path"].startswith("/static/"):
+            headers["Cache-Control"] = "no-store"
+        if hsts:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-                headers["X-Frame-Options"] = "DENY"
-                headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "same-origin"
-                headers["Cross-Origin-Opener-Policy"] = "same-origin"
-                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-                if not is_static:
-                    headers["Cache-Control"] = "no-store"
-                if self.hsts:
-                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def security_headers_middleware(settings: Settings) -> DefineMiddleware:
-    return DefineMiddleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    return add_security_headers
 
 
 def host_without_port(host: str) -> str:
