@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from investigations.intake_routes import api_create_case
 from investigations.body_search import BodyCandidate, rank_bodies
 from investigations.lifecycle import Stage
 from investigations.queries import CaseFilters, CaseNotFound, get_case, list_cases, viewer_for
 from investigations.tables import Body
 from workbench.audit import record_event
-from workbench.roles import ALL_STAFF
+from workbench.roles import ALL_STAFF, CASEWORK
 
 
 @dataclass
@@ -103,6 +105,11 @@ class CaseApiController(Controller):
             for r in result.rows
         ]
         return CaseList(items=items, total=result.total, page=result.page, pages=result.pages)
+
+    @post("/", name="api-case-create", opt={"roles": CASEWORK}, summary="Open a new case (intake)",
+          description="Takes the intake form's field names as JSON; `bodies` lists body ids or names.")
+    async def create_case(self, request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+        return await api_create_case(request, data)
 
     @get("/{reference:str}", name="api-case-detail", summary="One case")
     async def case_detail(self, request: Request, reference: FromPath[str]) -> CaseDetail:

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from jinja2_fragments.litestar import HTMXBlockTemplate
 
+from investigations.casework_routes import case_page
 from investigations.lifecycle import Stage
 from investigations.queries import CaseFilters, CaseNotFound, get_case, list_cases, viewer_for
 from workbench.audit import record_event
@@ -36,14 +37,14 @@ class CasePagesController(Controller):
         return render(request, "investigations/case_list.html", context, block="case_results")
 
     @get("/{reference:str}", name="case-detail")
-    async def case_detail(self, request: HTMXRequest, reference: FromPath[str]) -> HTMXBlockTemplate:
-        try:
-            case = await get_case(viewer_for(request.user), reference)
-        except CaseNotFound:
-            raise NotFoundException(f"No case {reference}") from None
+    async def case_detail(
+        self, request: HTMXRequest, reference: FromPath[str], created: FromQuery[bool] = False, edit: FromQuery[str] = ""
+    ) -> HTMXBlockTemplate:
+        response = await case_page(request, reference, created=created, editing="details" if edit == "details" else "")
+        case = response.context["case"]
         if case["restricted"]:
             await record_event(
                 request.user, "case.viewed", "case", case["reference"], summary="Viewed a restricted case",
                 ip=request.client.host if request.client else "",
             )
-        return render(request, "investigations/case_detail.html", {"case": case, "Stage": Stage})
+        return response

@@ -1,6 +1,7 @@
 """Server-side sessions kept under the data directory, with the session id rotated at login.
 
-Litestar reuses the id from the cookie when a session is written, which would let an attacker
+Anonymous requests (the login page, static files) store nothing. Litestar reuses the id from the
+cookie when a session is written, which would let an attacker
 who planted a session cookie share the victim's login (session fixation); ``rotate_session``
 makes the next write use a fresh id and delete the old one.
 """
@@ -32,6 +33,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             old_id = connection.cookies.get(self.config.key)
             if old_id and old_id != "null":
                 await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
+        if not scope_session and not connection.cookies.get(self.config.key):
+            return  # nothing to keep and nothing to clear: anonymous requests leave no session files
         await super().store_in_message(scope_session, message, connection)
 
 

@@ -92,3 +92,16 @@ def test_each_role_has_a_dashboard(client, role):
     page = client.get("/")
     assert page.status_code == 200
     assert "Welcome," in page.text
+
+
+def test_anonymous_requests_leave_no_session_files(client):
+    from workbench.settings import load_settings
+
+    sessions = load_settings().sessions_dir
+    before = set(sessions.glob("*")) if sessions.exists() else set()
+    for _ in range(3):
+        client.http.cookies.clear()
+        client.get("/login")
+        client.get("/static/css/app.css")
+    after = set(sessions.glob("*")) if sessions.exists() else set()
+    assert after == before

@@ -1,0 +1,73 @@
+"""Everything the case page shows, loaded in a handful of queries before rendering."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from investigations.access import Viewer
+from investigations.lifecycle import Stage
+from investigations.queries import get_case
+from investigations.reference_data import load_ncmg_standards
+from investigations.intake import intake_dates
+from investigations.timescales import assess_intake
+from investigations.tables import Enquiry, Finding, LocalStage, StageChange
+from investigations.timeline import case_timeline
+from investigations.transitions import CLOSURE_REASONS, FINAL_OUTCOMES, allowed_targets
+from workbench.roles import Role
+from workbench.tables import User
+from workbench.workdays import default_calendar
+
+
+async def load_case_file(viewer: Viewer, reference: str) -> dict[str, Any]:
+    """The case (need-to-know enforced by ``get_case``) with its findings, enquiries, stages and timeline."""
+    case = await get_case(viewer, reference)
+    case_id = case["id"]
+    findings = {f["body"]: {**f, "standards": json.loads(f["standards"]) if isinstance(f["standards"], str) else f["standards"]}
+                for f in await Finding.select().where(Finding.case == case_id)}
+    enquiries = await Enquiry.select(Enquiry.all_columns(), Enquiry.body.name.as_alias("body_name")).where(
+        Enquiry.case == case_id).order_by(Enquiry.sent_on, ascending=False).order_by(Enquiry.id, ascending=False)
+    calendar = default_calendar()
+    for enquiry in enquiries:
+        if enquiry["responded_on"] is None:
+            enquiry["working_days_left"] = calendar.working_days_between(date.today(), enquiry["due_on"])
+    local_stages = await LocalStage.select().where(LocalStage.case == case_id).order_by(LocalStage.number)
+    history = await StageChange.select(StageChange.all_columns(), StageChange.by.full_name.as_alias("by_name")).where(
+        StageChange.case == case_id).order_by(StageChange.at)
+    investigators = await User.select(User.id, User.full_name).where(
+        (User.active == True) & User.role.is_in([Role.INVESTIGATOR.value, Role.MANAGER.value])  # noqa: E712
+    ).order_by(User.full_name)
+    stage = Stage(case["stage"])
+    intake_checks, intake_problem = None, ""
+    try:
+        intake_checks = assess_intake(intake_dates(
+            case["first_aware_on"], case["received_on"], case["local_procedure"], local_stages,
+            case["agreed_response_by"], complainant=_complainant_name(case),
+            body_name=case["bodies"][0]["name"] if len(case["bodies"]) == 1 else "the body",
+        ))
+    except ValueError as exc:
+        intake_problem = str(exc)
+    return {
+        "intake_checks": intake_checks,
+        "intake_problem": intake_problem,
+        "case": case,
+        "findings": findings,
+        "enquiries": enquiries,
+        "local_stages": local_stages,
+        "history": history,
+        "timeline": await case_timeline(case_id),
+        "targets": allowed_targets(stage),
+        "final_outcomes": FINAL_OUTCOMES,
+        "closure_reasons": CLOSURE_REASONS,
+        "investigators": investigators,
+        "ncmg": load_ncmg_standards(),
+        "age_working_days": calendar.working_days_between(case["stage_entered_on"] or case["received_on"], date.today()),
+    }
+
+
+def _complainant_name(case: dict[str, Any]) -> str:
+    person = case.get("person_affected_person") or case.get("complainant_person")
+    if not person:
+        return "the complainant"
+    return " ".join(p for p in (person["title"], person["family_name"]) if p) or "the complainant"
