@@ -10,7 +10,7 @@ import secrets
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -54,7 +54,7 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     detail = exc.detail or TITLES.get(status, "Error")
     if is_api_path(request.url.path):
-        extra = exc.extra if isinstance(exc, ValidationException) else None
+        extra = exc.extra if status < 500 and isinstance(exc.extra, (dict, list)) else None
         return _json(status, detail, extra)
     if isinstance(exc, NotAuthorizedException) and request.method == "GET" and not request.headers.get("hx-request"):
         path = request.url.path

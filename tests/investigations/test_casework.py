@@ -175,3 +175,30 @@ def test_api_create_case(client, run, hampshire):
     bad = client.post_json("/api/cases", {"bodies": [], "summary": ""})
     assert bad.status_code == 400
     assert "complainant_family_name" in bad.json()["extra"] and "body_query" in bad.json()["extra"]
+
+
+def test_api_transitions_and_findings(client, run, hampshire):
+    client.sign_in_as("investigator")
+    url = create(client, hampshire)
+    api = "/api" + url
+    headers = {"x-csrftoken": client.csrf_token()}
+    moved = client.post_json(f"{api}/transitions", {"target": "assessment", "reason": "ok", "version": version(run, url)})
+    assert moved.status_code == 200 and moved.json()["stage"] == "assessment"
+    stale = client.post_json(f"{api}/transitions", {"target": "investigation", "reason": "ok", "version": 1})
+    assert stale.status_code == 409 and stale.json()["extra"]["changes"]
+    wrong = client.post_json(f"{api}/transitions", {"target": "closed", "reason": "ok", "version": version(run, url)})
+    assert wrong.status_code == 400 and "cannot move to" in wrong.json()["detail"]
+    bogus = client.post_json(f"{api}/transitions", {"target": "nowhere", "reason": "ok", "version": 1})
+    assert bogus.status_code == 400
+    saved = client.http.put(f"{api}/findings/{hampshire}", json={"fault": True, "injustice": False, "description": "Delay",
+                                                                "standards": ["1.1"]}, headers=headers)
+    assert saved.status_code == 200 and saved.json()["fault"] is True
+    bad = client.http.put(f"{api}/findings/{hampshire}", json={"fault": False, "injustice": True}, headers=headers)
+    assert bad.status_code == 400 and "injustice" in bad.json()["extra"]
+    unknown = client.http.put(f"{api}/findings/{hampshire}", json={"fault": True, "injustice": True, "description": "x",
+                                                                  "standards": ["9.9"]}, headers=headers)
+    assert unknown.status_code == 400
+    listed = client.get(f"{api}/findings").json()
+    assert [f["body"] for f in listed] == ["Hampshire County Council"]
+    malformed = client.http.put(f"{api}/findings/{hampshire}", content=b"{not json", headers={**headers, "content-type": "application/json"})
+    assert malformed.status_code == 400
