@@ -15,6 +15,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from investigations.api import CaseApiController, search_bodies
+from investigations.document_routes import CaseDocumentsController
 from investigations.lifecycle import OUTCOME_LABELS, STAGE_LABELS
 from investigations.routes import CasePagesController
 from workbench.auth import auth_middleware, role_guard
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             me,
             issue_token,
             CasePagesController,
+            CaseDocumentsController,
             CaseApiController,
             search_bodies,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),

@@ -16,6 +16,9 @@ ROUTES = {
     ("GET", "/"): STAFF,
     ("GET", "/cases"): STAFF,
     ("GET", "/cases/{reference:str}"): STAFF,
+    ("GET", "/cases/{reference:str}/documents"): STAFF,
+    ("POST", "/cases/{reference:str}/documents"): {I, M, A},
+    ("GET", "/cases/{reference:str}/documents/{document_id:int}"): STAFF,
     ("GET", "/compliance"): {C, M, A},
     ("GET", "/reports"): {R, M, A},
     ("GET", "/audit"): {M, A},
@@ -37,11 +40,16 @@ ROUTES = {
 # How to call each route for real (path parameters filled, a valid body where one is needed).
 CALLS = {
     ("GET", "/cases/{reference:str}"): "/cases/{case}",
+    ("GET", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
+    ("POST", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
+    ("GET", "/cases/{reference:str}/documents/{document_id:int}"): "/cases/{case}/documents/{document}",
     ("GET", "/api/cases/{reference:str}"): "/api/cases/{case}",
     ("GET", "/schema/{path:str}"): "/schema/openapi.json",
     ("GET", "/static/{file_path:path}"): "/static/css/app.css",
 }
 JSON_BODIES = {("POST", "/api/tokens"): {"name": "route table"}}
+# What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
+ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
 
 
 def app_routes(app):
@@ -70,17 +78,29 @@ def test_every_protected_handler_names_the_roles_in_the_table(app):
 
 
 @pytest.fixture
-def case_reference(run, db):
+def path_values(run, db, tmp_path, monkeypatch):
+    """Values for the path parameters in CALLS: an unrestricted case, and a document on it."""
+    import io
+
+    from investigations import document_routes
     from investigations.demo import load_demo
+    from investigations.documents import add_document
     from investigations.tables import Case
+    from workbench.tables import User
 
     run(load_demo(cases=5, seed=11, quiet=True))
-    row = run(Case.select(Case.reference).where(Case.restricted == False).first())  # noqa: E712
-    return row["reference"].replace(" ", "-")
+    row = run(Case.select(Case.id, Case.reference).where(Case.restricted == False).first())  # noqa: E712
+    monkeypatch.setattr(document_routes, "uploads_dir", lambda: tmp_path / "uploads")
+    uploader = run(User.objects().where(User.username == "investigator").first())
+    document = run(add_document(
+        case_id=row["id"], case_reference=row["reference"], user=uploader, kind="other",
+        filename="route-table.txt", file=io.BytesIO(b"route table\n"), uploads_dir=tmp_path / "uploads",
+    ))
+    return {"case": row["reference"].replace(" ", "-"), "document": document}
 
 
-def _call(client, method, path, case_reference):
-    url = CALLS.get((method, path), path).format(case=case_reference)
+def _call(client, method, path, path_values):
+    url = CALLS.get((method, path), path).format(**path_values)
     if method == "GET":
         return client.get(url, follow_redirects=False)
     if (method, path) in JSON_BODIES:
@@ -89,23 +109,25 @@ def _call(client, method, path, case_reference):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_is_allowed_or_denied_as_the_table_says(client, role, case_reference):
+def test_each_role_is_allowed_or_denied_as_the_table_says(client, role, path_values):
     client.sign_in_as(role.value)
     for (method, path), allowed in ROUTES.items():
         if (method, path) in {("POST", "/logout"), ("POST", "/login")}:
             continue  # would end or replace this session; covered in test_login
-        response = _call(client, method, path, case_reference)
+        response = _call(client, method, path, path_values)
         if allowed == PUBLIC or role in allowed:
             assert response.status_code not in (401, 403, 404), f"{role} {method} {path}: {response.status_code}"
+            if (method, path) in ALLOWED_STATUS:
+                assert response.status_code == ALLOWED_STATUS[(method, path)], f"{role} {method} {path}"
         else:
             assert response.status_code == 403, f"{role} {method} {path}: {response.status_code}"
 
 
-def test_without_signing_in_only_public_routes_answer(anonymous, case_reference):
+def test_without_signing_in_only_public_routes_answer(anonymous, path_values):
     for (method, path), allowed in ROUTES.items():
         if method == "POST":
             continue  # CSRF-protected; anonymous POSTs are covered in test_protection
-        response = _call(anonymous, method, path, case_reference)
+        response = _call(anonymous, method, path, path_values)
         if allowed == PUBLIC:
             assert response.status_code == 200, f"{method} {path}: {response.status_code}"
         elif path.startswith(("/api", "/schema")):
