@@ -22,6 +22,7 @@ from investigations.casework import (
     CaseConflict, CaseworkError, add_enquiry, add_note, assign_investigator, extend_enquiry,
     record_enquiry_response, save_finding, transition_case, update_details,
 )
+from investigations.documents import panel_context
 from investigations.duplicates import linked_cases
 from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.queries import CaseNotFound, viewer_for
@@ -44,6 +45,7 @@ async def case_page(request: HTMXRequest, reference: str, errors: dict[str, Any]
         raise NotFoundException(f"No case {reference}") from None
     context.update(errors=errors or {}, editing=editing, conflict=conflict, created=created,
                    can_edit=Role(request.user.role) in CASEWORK)
+    context.update(await panel_context(context["case"], request.user.role))
     failed = bool(errors or conflict)
     status = 400 if failed and not is_fragment_request(request) else 200
     headers = {} if failed else {"HX-Trigger": "case-changed"}

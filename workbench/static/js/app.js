@@ -30,6 +30,14 @@ if (htmx) {
     // trigger filters (hx-trigger="click[...]"); hx-get/hx-post/hx-target/
     // hx-swap/hx-trigger (without [filters]) work as usual.
     allowEval: false,
+    // Forms answer 400/409/422 with the same fragment and its error messages:
+    // swap those in (htmx's default drops every 4xx); other errors are not swapped.
+    responseHandling: [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "(400|409|422)", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+    ],
     // htmx would inject an inline <style> for .htmx-indicator, which the CSP
     // blocks; the same rules are in css/app.css instead.
     includeIndicatorStyles: false,
