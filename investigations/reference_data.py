@@ -42,6 +42,7 @@ BODY_TYPES: dict[str, str] = {
     "independent_care_provider": "Independent care provider",
     "nhs_trust": "NHS trust",
     "icb": "Integrated care board",
+    "housing_association": "Housing association",  # social landlords, from the Housing Ombudsman's data
     "other": "Other body",
 }
 

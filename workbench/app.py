@@ -15,6 +15,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
 from investigations.api import CaseApiController, search_bodies
+from investigations.import_api import import_cases_api
 from investigations.document_routes import CaseDocumentsController
 from investigations.lifecycle import OUTCOME_LABELS, STAGE_LABELS
 from investigations.routes import CasePagesController
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CasePagesController,
             CaseDocumentsController,
             CaseApiController,
+            import_cases_api,
             search_bodies,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
         ],

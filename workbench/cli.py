@@ -1,4 +1,4 @@
-"""The ``workbench`` command: serve, migrate, createuser, token create, demo.
+"""The ``workbench`` command: serve, migrate, createuser, token create, demo, import.
 
 Subcommands are small functions over the same services the web app uses; later domains add theirs
 to ``build_parser``.
@@ -110,6 +110,57 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(f"  {username:<14} {password:<16} {role}")
 
 
+class _Unreadable(Exception):
+    pass
+
+
+def _read_lines(handle):
+    """The file's lines; a read failure part-way (not gzip, truncated, a disk error) becomes _Unreadable."""
+    try:
+        yield from handle
+    except (OSError, EOFError, UnicodeError) as exc:
+        raise _Unreadable(exc) from exc
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    """Import historical cases from a JSON Lines file (gzip if it ends in .gz); see README."""
+    import gzip
+    import json
+
+    from investigations.importing import format_report, import_cases
+    from workbench.tables import User
+
+    def progress(report) -> None:
+        print(f"  {report.progress_line()}", file=sys.stderr, flush=True)
+
+    async def run(handle):
+        user = None
+        if args.user:
+            user = await User.objects().where(User.username == args.user.strip().lower()).first()
+            if user is None:
+                sys.exit(f"workbench: no user {args.user!r}")
+        return await import_cases(
+            _read_lines(handle), user, progress, format=args.format, dry_run=args.dry_run,
+            batch_size=args.batch_size, source=args.file.rsplit("/", 1)[-1],
+        )
+
+    if args.batch_size < 1:
+        sys.exit("workbench: --batch-size must be 1 or more")
+    opener = gzip.open if args.file.endswith(".gz") else open
+    try:
+        handle = opener(args.file, "rt", encoding="utf-8", errors="surrogateescape", newline="\n")
+    except OSError as exc:
+        print(f"workbench: cannot read {args.file}: {exc}", file=sys.stderr)
+        sys.exit(1)
+    try:
+        with handle:
+            report = asyncio.run(run(handle))
+    except _Unreadable as exc:
+        print(f"workbench: cannot read {args.file}: {exc} (any lines before the failure were imported)", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -150,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--if-empty", action="store_true", help="do nothing if there are already cases")
     demo.set_defaults(func=cmd_demo)
+
+    importer = sub.add_parser("import", help="import historical cases from a JSON Lines file (.jsonl or .jsonl.gz)")
+    importer.add_argument("file")
+    importer.add_argument("--format", choices=["workbench", "housing-ombudsman"], default="workbench")
+    importer.add_argument("--dry-run", action="store_true", help="check and count everything, save nothing")
+    importer.add_argument("--batch-size", type=int, default=1000, help="lines per write transaction")
+    importer.add_argument("--user", help="the member of staff the audit log names (default: system)")
+    importer.add_argument("--json", action="store_true", help="print the report as JSON")
+    importer.set_defaults(func=cmd_import)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

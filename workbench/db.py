@@ -82,6 +82,25 @@ async def bulk_insert(table: type, rows: list[dict]) -> None:
         await connection.executemany(sql, values)
 
 
+async def bulk_update(table: type, rows: list[dict]) -> None:
+    """Update many rows by id with executemany, inside one write transaction.
+
+    Every row carries "id" and the same other columns (the ones to set), as plain Python values.
+    """
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != "id"]
+    db = engine()
+    sqlite = isinstance(db, SQLiteEngine)
+    assignments = ", ".join(f'"{c}" = ' + ("?" if sqlite else f"${i}") for i, c in enumerate(columns, start=1))
+    key = "?" if sqlite else f"${len(columns) + 1}"
+    sql = f'UPDATE "{table._meta.tablename}" SET {assignments} WHERE "id" = {key}'
+    values = [tuple(row[c] for c in columns) + (row["id"],) for row in rows]
+    async with write_transaction():
+        connection = db.current_transaction.get().connection
+        await connection.executemany(sql, values)
+
+
 def contains_text(column, text: str):
     """A case-insensitive substring condition on both engines.
 

@@ -26,6 +26,7 @@ ROUTES = {
     ("POST", "/api/tokens"): STAFF,
     ("GET", "/api/cases"): STAFF,
     ("GET", "/api/cases/{reference:str}"): STAFF,
+    ("POST", "/api/cases/import"): {M, A},
     ("GET", "/api/bodies"): STAFF,
     ("GET", "/schema"): STAFF,
     ("GET", "/schema/openapi.json"): STAFF,
@@ -50,6 +51,11 @@ CALLS = {
 JSON_BODIES = {("POST", "/api/tokens"): {"name": "route table"}}
 # What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
 ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
+
+JSON_BODIES[("POST", "/api/cases/import")] = {
+    "reference": "RT-1", "bodies": [{"name": "Kent County Council", "type": "county council"}],
+    "category": "Education", "decided": "2024-03-01", "outcome": "not upheld",
+}
 
 
 def app_routes(app):
