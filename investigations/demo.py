@@ -8,16 +8,17 @@ assigned here, so 100,000 cases load in well under two minutes on SQLite.
 
 from __future__ import annotations
 
+import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.reference_data import load_demo_phrases
 from investigations.references import body_suffix, format_reference
-from investigations.tables import Body, Case, CaseBody, Category, Person, ReferenceCounter, Subcategory
+from investigations.tables import Body, Case, CaseBody, Category, Finding, Person, ReferenceCounter, Subcategory
 from workbench.accounts import create_user
 from workbench.audit import record_event
 from workbench.db import bulk_insert, engine, write_transaction
@@ -192,11 +193,55 @@ class DemoPlan:
     cases: list[dict[str, Any]]
     links: list[dict[str, Any]]
     counters: dict[int, int]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+FINDING_STAGES = {Stage.DRAFT_DECISION, Stage.COMMENTS, Stage.FINAL_DECISION, Stage.CLOSED, Stage.EARLY_RESOLUTION}
+NCMG_CODES = ("1.1", "1.4", "2.2", "2.5", "3.1", "3.5", "4.1", "4.4", "5.2", "5.4")
+
+
+def _findings_for(rng: random.Random, case: dict[str, Any], body_ids: list[int], now: datetime) -> list[dict[str, Any]]:
+    """One finding per body for cases past investigation, agreeing with the case's outcome."""
+    stage = Stage(case["stage"])
+    if stage not in FINDING_STAGES:
+        return []
+    outcome = case["outcome"]
+    upheld = outcome in {o.value for o in Outcome if o.is_upheld} or (not outcome and rng.random() < 0.75)
+    rows = []
+    for position, body_id in enumerate(body_ids):
+        fault = upheld and (position == 0 or rng.random() < 0.5)
+        injustice = fault and outcome != Outcome.UPHELD_FAULT_NO_INJUSTICE.value
+        standards = sorted(rng.sample(NCMG_CODES, rng.randint(0, 2))) if fault else []
+        rows.append({
+            "case": case["id"], "body": body_id, "fault": fault, "injustice": injustice,
+            "description": case["summary"] if fault else "The body acted properly; no fault found.",
+            "standards": json.dumps(standards), "updated_at": now, "version": 1,
+        })
+    return rows
+
+
+def _stage_entered(rng: random.Random, stage: Stage, received: date, decided: date | None, anchor: date) -> date:
+    """When the case entered its current stage: after it was received, never after the anchor date."""
+    age = (anchor - received).days
+    if stage is Stage.INTAKE:
+        entered = received
+    elif stage is Stage.ASSESSMENT:
+        entered = received + timedelta(days=rng.randint(0, min(age, 12)))  # a few days in intake
+    elif stage is Stage.INVESTIGATION:
+        entered = received + timedelta(days=rng.randint(min(age, 15), min(age, 70)))
+    elif decided is not None:
+        entered = decided
+    else:  # draft decision, comments: recently
+        entered = anchor - timedelta(days=rng.randint(0, min(age, 40)))
+    return min(anchor, max(received, entered))
 
 
 def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: datetime) -> DemoPlan:
     """The rows to insert: a pure function of its arguments, so the same seed gives the same casework."""
     rng = random.Random(seed)
+    entry_rng = random.Random(seed * 1_000_003 + 7)  # its own stream: the rest of the plan is unchanged
+    finding_rng = random.Random(seed * 1_000_003 + 11)
+    findings: list[dict[str, Any]] = []
     phrases = load_demo_phrases()
     weighted = [(slug, w) for slug, w in CATEGORY_WEIGHTS.items() if slug in inputs.categories]
     slugs, weights = zip(*weighted) if weighted else (tuple(inputs.categories), (1,) * len(inputs.categories))
@@ -261,6 +306,7 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
             "category": category_id,
             "subcategory": subcategory_id,
             "stage": stage.value,
+            "stage_entered_on": _stage_entered(entry_rng, stage, received, decided, anchor),
             "outcome": outcome.value if outcome else "",
             "investigator": investigator,
             "restricted": rng.random() < 0.02,
@@ -279,9 +325,16 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
         for position, body_id in enumerate(body_ids):
             links.append({"id": link_id, "case": case_id, "body": body_id, "suffix": body_suffix(position) if len(body_ids) > 1 else ""})
             link_id += 1
+        case = case_rows[-1]
+        findings.extend(_findings_for(finding_rng, case, body_ids, now))
+        if case["stage"] in (Stage.DRAFT_DECISION.value, Stage.COMMENTS.value):
+            case["draft_issued_on"] = case["stage_entered_on"]
+            case["comments_due_on"] = case["stage_entered_on"] + timedelta(days=21)
+        else:
+            case["draft_issued_on"] = case["comments_due_on"] = None
         case_id += 1
 
-    return DemoPlan(people=people, cases=case_rows, links=links, counters=counters)
+    return DemoPlan(people=people, cases=case_rows, links=links, counters=counters, findings=findings)
 
 
 async def gather_inputs(staff: dict[str, int]) -> DemoInputs:
@@ -321,6 +374,7 @@ async def load_demo(
     await _insert(Person, plan.people)
     await _insert(Case, plan.cases)
     await _insert(CaseBody, plan.links)
+    await _insert(Finding, plan.findings)
     await _reset_sequences(Person, Case, CaseBody)
     async with write_transaction():
         existing = {r["year"] for r in await ReferenceCounter.select(ReferenceCounter.year)}

@@ -94,3 +94,23 @@ def test_only_if_empty_does_nothing_the_second_time(run, db):
     run(load_demo(cases=20, seed=1, quiet=True, only_if_empty=True))
     run(load_demo(cases=20, seed=1, quiet=True, only_if_empty=True))
     assert run(Case.count()) == 20
+
+
+def test_findings_agree_with_outcomes(inputs):
+    plan = plan_demo(inputs, 3000, seed=3, anchor=ANCHOR, now=NOW)
+    by_case = {}
+    for finding in plan.findings:
+        by_case.setdefault(finding["case"], []).append(finding)
+    assert by_case  # cases past investigation carry findings
+    for case in plan.cases:
+        findings = by_case.get(case["id"], [])
+        if case["stage"] in ("intake", "assessment", "investigation", "premature", "not_for_us",
+                             "closed_after_initial_enquiries"):
+            assert not findings
+        elif case["outcome"] == "not_upheld":
+            assert findings and not any(f["fault"] for f in findings)
+        elif case["outcome"] in ("upheld_fault_injustice", "upheld_fault_no_injustice", "remedied_by_body"):
+            assert any(f["fault"] for f in findings)
+        assert all(f["fault"] or not f["injustice"] for f in findings)
+    drafts = [c for c in plan.cases if c["stage"] == "draft_decision"]
+    assert drafts and all(c["comments_due_on"] > c["draft_issued_on"] for c in drafts)
