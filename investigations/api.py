@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from investigations.intake_routes import api_create_case
 from investigations.body_search import BodyCandidate, rank_bodies
-from investigations.lifecycle import Stage
-from investigations.queries import CaseFilters, CaseNotFound, get_case, list_cases, viewer_for
+from investigations import worklists
+from investigations.queries import CaseFilters, CaseNotFound, categories, get_case, list_cases, viewer_for
 from investigations.tables import Body
 from workbench.audit import record_event
 from workbench.roles import ALL_STAFF, CASEWORK
@@ -26,20 +26,27 @@ class CaseSummary:
     received_on: date
     decided_on: date | None
     stage: str
+    stage_entered_on: date | None
     outcome: str
     category: str
     subcategory: str
     bodies: list[str]
     investigator: str | None
     restricted: bool
+    urgent: bool
+    age_working_days: int
+    target_working_days: int | None
+    working_days_left: int | None
+    status: str  # on_track, due_soon, over_target, priority, no_target, closed
+    intake_priority: bool
 
 
 @dataclass
 class CaseList:
     items: list[CaseSummary]
     total: int
-    page: int
-    pages: int
+    limit: int
+    offset: int
 
 
 @dataclass
@@ -80,31 +87,72 @@ class CaseApiController(Controller):
     opt = {"roles": ALL_STAFF}
     tags = ["cases"]
 
-    @get("/", name="api-case-list", summary="List and search cases")
+    @get(
+        "/", name="api-case-list", summary="List and search cases",
+        description=(
+            "Filters: q (reference in any spelling, complainant name, body name, summary), queue "
+            "(mine: my open cases; unallocated: assessment or investigation with no investigator; all), "
+            "stage, body (part of a name, or an id), category (slug), investigator (user id), received_from "
+            "and received_to (YYYY-MM-DD or D/M/YYYY), sort (received, reference, stage, age, each with a "
+            "leading '-' for descending; priority), limit (1 to 200) and offset. Each item carries its age "
+            "in working days against its stage's target."
+        ),
+    )
     async def list_cases(
-        self, request: Request, q: FromQuery[str] = "", stage: FromQuery[str] = "", page: FromQuery[int] = 1
+        self,
+        request: Request,
+        q: FromQuery[str] = "",
+        queue: FromQuery[str] = "",
+        stage: FromQuery[str] = "",
+        body_name: Annotated[str, QueryParameter(name="body")] = "",
+        category: FromQuery[str] = "",
+        investigator: FromQuery[str] = "",
+        received_from: FromQuery[str] = "",
+        received_to: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        limit: FromQuery[str] = "",
+        offset: FromQuery[str] = "",
     ) -> CaseList:
-        if stage and stage not in Stage.__members__.values():
-            raise ValidationException(f"Unknown stage {stage!r}; choose one of {', '.join(s.value for s in Stage)}")
-        if page < 1:
-            raise ValidationException("page must be 1 or more")
-        result = await list_cases(viewer_for(request.user), CaseFilters(q=q[:200], stage=stage, page=page))
+        today = worklists.london_today()
+        params = worklists.read_list_params(
+            today=today, category_slugs=[c["slug"] for c in await categories()], strict=True,
+            queue=queue, q=q, stage=stage, body=body_name, category=category, investigator=investigator,
+            received_from=received_from, received_to=received_to, sort=sort,
+        )
+        problems = dict(params.errors)
+        page_limit = _whole_number(limit, "limit", worklists.PAGE_SIZE, 1, worklists.API_MAX_LIMIT, problems)
+        page_offset = _whole_number(offset, "offset", 0, 0, None, problems)
+        if problems:
+            raise ValidationException("; ".join(f"{name}: {message}" for name, message in problems.items()))
+        filters = CaseFilters(
+            q=params.search, stage=params.stage, queue=params.queue, body=params.body, category=params.category,
+            investigator=params.investigator, received_from=params.received_from, received_to=params.received_to,
+            sort=params.effective_sort, limit=page_limit, offset=page_offset, exact_total=True, today=today,
+        )
+        result = await list_cases(viewer_for(request.user), filters)
         items = [
             CaseSummary(
                 reference=r["reference"],
                 received_on=r["received_on"],
                 decided_on=r["decided_on"],
                 stage=r["stage"],
+                stage_entered_on=r["stage_entered_on"],
                 outcome=r["outcome"],
                 category=r["category"],
                 subcategory=r["subcategory"],
                 bodies=r["bodies"],
                 investigator=r["investigator"],
-                restricted=r["restricted"],
+                restricted=bool(r["restricted"]),
+                urgent=bool(r["urgent"]),
+                age_working_days=r["age"].age_working_days,
+                target_working_days=r["age"].target_working_days,
+                working_days_left=r["age"].working_days_left,
+                status=r["age"].status.value,
+                intake_priority=r["age"].intake_priority,
             )
             for r in result.rows
         ]
-        return CaseList(items=items, total=result.total, page=result.page, pages=result.pages)
+        return CaseList(items=items, total=result.total, limit=result.limit, offset=result.offset)
 
     @post("/", name="api-case-create", opt={"roles": CASEWORK}, summary="Open a new case (intake)",
           description="Takes the intake form's field names as JSON; `bodies` lists body ids or names.")
@@ -146,3 +194,19 @@ async def search_bodies(q: FromQuery[str] = "", limit: FromQuery[int] = 10) -> l
         for r in rows
     ]
     return [BodyOut(m.body.id, m.body.name, m.body.body_type, round(m.score, 1), m.matched) for m in rank_bodies(q[:200], candidates, limit)]
+
+
+def _whole_number(text: str, name: str, default: int, low: int, high: int | None, problems: dict[str, str]) -> int:
+    """A whole-number query parameter within bounds; a problem (and the default) otherwise."""
+    text = text.strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        problems[name] = f"must be a whole number, not {text!r}"
+        return default
+    if value < low or (high is not None and value > high):
+        problems[name] = f"must be between {low} and {high}" if high is not None else f"must be {low} or more"
+        return default
+    return value

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from jinja2_fragments.litestar import HTMXBlockTemplate
 
 from investigations.casework_routes import case_page
 from investigations.lifecycle import Stage
-from investigations.queries import CaseFilters, CaseNotFound, get_case, list_cases, viewer_for
+from investigations import worklists
+from investigations.queries import (
+    CaseFilters, CaseNotFound, active_investigators, categories, get_case, list_cases, viewer_for,
+)
 from workbench.audit import record_event
 from workbench.roles import ALL_STAFF
-from workbench.templating import render
+from workbench.templating import is_fragment_request, render
 
 
 class CasePagesController(Controller):
@@ -24,17 +29,50 @@ class CasePagesController(Controller):
     async def case_list(
         self,
         request: HTMXRequest,
+        queue: FromQuery[str] = "",
         q: FromQuery[str] = "",
         stage: FromQuery[str] = "",
-        mine: FromQuery[bool] = False,
-        page: FromQuery[int] = 1,
+        body_name: Annotated[str, QueryParameter(name="body")] = "",
+        category: FromQuery[str] = "",
+        investigator: FromQuery[str] = "",
+        received_from: FromQuery[str] = "",
+        received_to: FromQuery[str] = "",
+        sort: FromQuery[str] = "",
+        page: FromQuery[str] = "",
+        mine: FromQuery[str] = "",
     ) -> HTMXBlockTemplate:
-        if stage and stage not in Stage.__members__.values():
-            stage = ""
-        filters = CaseFilters(q=q[:200], stage=stage, mine=mine, page=max(1, min(page, 100_000)))
-        result = await list_cases(viewer_for(request.user), filters)
-        context = {"result": result, "filters": filters, "stages": list(Stage)}
-        return render(request, "investigations/case_list.html", context, block="case_results")
+        """The working lists: a queue (tabs), filters and search (htmx swaps the results block)."""
+        today = worklists.london_today()
+        params = worklists.read_list_params(
+            today=today, category_slugs=None, strict=False,
+            queue=queue, q=q, stage=stage, body=body_name, category=category, investigator=investigator,
+            received_from=received_from, received_to=received_to, sort=sort,
+            mine=mine.lower() in ("true", "1", "on", "yes"),
+        )
+        page_number = worklists.parse_page(page)
+        fragment = is_fragment_request(request)
+        context = {"params": params, "result": None, "sort": params.effective_sort, "worklists": worklists}
+        if not fragment or params.errors:
+            context["queues"] = list(worklists.Queue)
+            context["options"] = {  # (value, text) for each select
+                "category": [(c["slug"], c["name"]) for c in await categories()],
+                "stage": [(s.value, s.label) for s in Stage],
+                "investigator": [(str(u["id"]), u["full_name"] or u["username"]) for u in await active_investigators()],
+            }
+        if params.errors:
+            # The GOV.UK way: the form again with an error summary, and no list. htmx does not swap
+            # a 400, so an htmx request is sent on to the full page, which shows the errors.
+            headers = {"HX-Redirect": f"/cases?{params.query()}"} if fragment else {}
+            return render(request, "investigations/case_list.html", context, status_code=400, headers=headers)
+        filters = CaseFilters(
+            q=params.search, stage=params.stage, queue=params.queue, body=params.body, category=params.category,
+            investigator=params.investigator, received_from=params.received_from, received_to=params.received_to,
+            sort=params.effective_sort, limit=worklists.PAGE_SIZE, offset=(page_number - 1) * worklists.PAGE_SIZE,
+            today=today,
+        )
+        context["result"] = await list_cases(viewer_for(request.user), filters)
+        headers = {"HX-Push-Url": f"/cases?{params.query(page=page_number)}".rstrip("?")} if fragment else {}
+        return render(request, "investigations/case_list.html", context, block="case_results", headers=headers)
 
     @get("/{reference:str}", name="case-detail")
     async def case_detail(
