@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from investigations.casework import EDITABLE_FIELDS, CaseConflict, update_details
+from investigations.casework_api import conflict
 from investigations.intake_routes import api_create_case
+from investigations.lifecycle import CareFunding
+from workbench.forms import Errors, integer, parse_date, text, value
 from investigations.body_search import BodyCandidate, rank_bodies
 from investigations import worklists
 from investigations.queries import CaseFilters, CaseNotFound, categories, get_case, list_cases, viewer_for
@@ -71,6 +75,32 @@ class CaseDetail:
     restricted: bool
     investigator: str | None
     bodies: list[CaseBodyOut]
+    first_aware_on: date | None
+    urgent: bool
+    joint_with_phso: bool
+    version: int
+
+
+def case_detail_out(case: dict[str, Any]) -> CaseDetail:
+    return CaseDetail(
+        reference=case["reference"],
+        received_on=case["received_on"],
+        decided_on=case["decided_on"],
+        stage=case["stage"],
+        outcome=case["outcome"],
+        category=case["category_name"],
+        subcategory=case["subcategory_name"],
+        summary=case["summary"],
+        outcome_wanted=case["outcome_wanted"],
+        care_funding=case["care_funding"],
+        restricted=case["restricted"],
+        investigator=case["investigator_name"],
+        bodies=[CaseBodyOut(b["name"], b["body_type"], b["suffix"]) for b in case["bodies"]],
+        first_aware_on=case["first_aware_on"],
+        urgent=case["urgent"],
+        joint_with_phso=case["joint_with_phso"],
+        version=case["version"],
+    )
 
 
 @dataclass
@@ -159,6 +189,44 @@ class CaseApiController(Controller):
     async def create_case(self, request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         return await api_create_case(request, data)
 
+    @patch("/{reference:str}", name="api-case-update", opt={"roles": CASEWORK}, summary="Change a case's details",
+           description="Send `version` (from GET) and any of: " + ", ".join(EDITABLE_FIELDS) + ". A stale version is 409.")
+    async def update_case(self, request: Request, reference: FromPath[str], data: JSONBody[dict[str, Any]]) -> CaseDetail:
+        try:
+            case = await get_case(viewer_for(request.user), reference)
+        except CaseNotFound:
+            raise NotFoundException(f"No case {reference}") from None
+        unknown = sorted(set(data) - set(EDITABLE_FIELDS) - {"version"})
+        if unknown:
+            raise ValidationException(f"These fields cannot be changed here: {', '.join(unknown)}",
+                                      extra={name: "not editable" for name in unknown})
+        errors = Errors()
+        version = integer(data, "version", errors, "version", required=True)
+        changes = {name: case[name] for name in EDITABLE_FIELDS}
+        for name in ("summary", "outcome_wanted"):
+            if name in data:
+                changes[name] = text(data, name, errors, name.replace("_", " "), required=name == "summary")
+        if "first_aware_on" in data:
+            changes["first_aware_on"] = parse_date(data, "first_aware_on", errors, "the date first aware", date.today())
+            if changes["first_aware_on"] and changes["first_aware_on"] > case["received_on"]:
+                errors.add("first_aware_on", "The date first aware cannot be after the complaint was received")
+        if "care_funding" in data:
+            changes["care_funding"] = value(data, "care_funding")
+            if changes["care_funding"] not in {"", *(c.value for c in CareFunding)}:
+                errors.add("care_funding", "Use council_arranged, self_funded or an empty string")
+        for name in ("urgent", "restricted", "joint_with_phso"):
+            if name in data:
+                if not isinstance(data[name], bool):
+                    errors.add(name, "Use true or false")
+                changes[name] = bool(data[name])
+        if errors or version is None:
+            raise ValidationException("The case was not changed: correct the fields listed", extra=dict(errors))
+        try:
+            await update_details(case, version, changes, request.user)
+        except CaseConflict as exc:
+            raise conflict(exc) from None
+        return case_detail_out(await get_case(viewer_for(request.user), reference))
+
     @get("/{reference:str}", name="api-case-detail", summary="One case")
     async def case_detail(self, request: Request, reference: FromPath[str]) -> CaseDetail:
         try:
@@ -167,21 +235,7 @@ class CaseApiController(Controller):
             raise NotFoundException(f"No case {reference}") from None
         if case["restricted"]:
             await record_event(request.user, "case.viewed", "case", case["reference"], summary="Viewed a restricted case (API)")
-        return CaseDetail(
-            reference=case["reference"],
-            received_on=case["received_on"],
-            decided_on=case["decided_on"],
-            stage=case["stage"],
-            outcome=case["outcome"],
-            category=case["category_name"],
-            subcategory=case["subcategory_name"],
-            summary=case["summary"],
-            outcome_wanted=case["outcome_wanted"],
-            care_funding=case["care_funding"],
-            restricted=case["restricted"],
-            investigator=case["investigator_name"],
-            bodies=[CaseBodyOut(b["name"], b["body_type"], b["suffix"]) for b in case["bodies"]],
-        )
+        return case_detail_out(case)
 
 
 @get("/api/bodies", name="api-body-search", opt={"roles": ALL_STAFF}, tags=["bodies"], summary="Find bodies by name or alias")

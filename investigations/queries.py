@@ -435,8 +435,10 @@ async def get_case(viewer: Viewer, reference: str) -> dict[str, Any]:
     """One case with its parties and bodies; restricted cases without need-to-know are 'not found'."""
     try:
         normalised, _ = parse_reference(reference)
-    except ValueError:
-        raise CaseNotFound(reference) from None
+    except ValueError:  # an imported reference from another scheme is kept exactly as given
+        normalised = reference.strip()
+        if not 0 < len(normalised) <= 12:
+            raise CaseNotFound(reference) from None
     case = await Case.select(
         Case.all_columns(),
         Case.category.name.as_alias("category_name"),

@@ -18,6 +18,9 @@ from investigations.api import CaseApiController, search_bodies
 from investigations.import_api import import_cases_api
 from investigations.document_routes import CaseDocumentsController
 from investigations.lifecycle import OUTCOME_LABELS, STAGE_LABELS
+from investigations.casework_api import CaseworkApiController
+from investigations.casework_routes import CaseworkController
+from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
 from workbench.auth import auth_middleware, role_guard
 from workbench.db import close_database, open_database
@@ -79,7 +82,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             audit_log,
             me,
             issue_token,
+            IntakeController,
             CasePagesController,
+            CaseworkController,
+            CaseworkApiController,
             CaseDocumentsController,
             CaseApiController,
             import_cases_api,

@@ -202,3 +202,20 @@ def test_api_transitions_and_findings(client, run, hampshire):
     assert [f["body"] for f in listed] == ["Hampshire County Council"]
     malformed = client.http.put(f"{api}/findings/{hampshire}", content=b"{not json", headers={**headers, "content-type": "application/json"})
     assert malformed.status_code == 400
+
+
+def test_api_patch_case(client, run, hampshire):
+    client.sign_in_as("investigator")
+    url = create(client, hampshire)
+    api = "/api" + url
+    headers = {"x-csrftoken": client.csrf_token()}
+    current = client.get(api).json()
+    changed = client.http.patch(api, json={"version": current["version"], "urgent": True, "summary": "Rewritten"}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["urgent"] is True and changed.json()["summary"] == "Rewritten"
+    stale = client.http.patch(api, json={"version": current["version"], "summary": "Lost update"}, headers=headers)
+    assert stale.status_code == 409
+    assert run(Case.select(Case.summary).first())["summary"] == "Rewritten"
+    bad = client.http.patch(api, json={"version": changed.json()["version"], "stage": "closed", "urgent": "yes"}, headers=headers)
+    assert bad.status_code == 400 and "stage" in bad.json()["extra"]
+    future = client.http.patch(api, json={"version": changed.json()["version"], "first_aware_on": "2999-01-01"}, headers=headers)
+    assert future.status_code == 400 and "first_aware_on" in future.json()["extra"]

@@ -691,3 +691,18 @@ def test_api_keeps_a_line_whole_when_its_text_holds_a_unicode_line_separator(cli
     response = post_lines(client, (text + "\r\n").encode())
     assert response.json()["inserted"] == 1, response.text
     assert case_row(run, "21 004 512")["summary"] == "First part\u2028second part"
+
+
+def test_imported_foreign_reference_opens(client, run, db):
+    """A case imported with another scheme's reference can be opened by that reference."""
+    import json as _json
+
+    from investigations.importing import import_cases
+
+    line = _json.dumps({"reference": "202347433", "bodies": [{"name": "Hampshire County Council", "type": "county council"}],
+                        "category": "Housing", "received": "2024-01-10", "decided": "2024-06-01", "outcome": "not upheld",
+                        "summary": "Repairs were slow."})
+    run(import_cases([line], None))
+    client.sign_in_as("manager")
+    assert client.get("/cases/202347433").status_code == 200
+    assert client.get("/api/cases/202347433").json()["reference"] == "202347433"

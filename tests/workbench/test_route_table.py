@@ -16,6 +16,24 @@ ROUTES = {
     ("GET", "/"): STAFF,
     ("GET", "/cases"): STAFF,
     ("GET", "/cases/{reference:str}"): STAFF,
+    ("GET", "/cases/new"): {I, M, A},
+    ("POST", "/cases/new"): {I, M, A},
+    ("GET", "/cases/new/bodies"): {I, M, A},
+    ("GET", "/cases/new/body-chip"): {I, M, A},
+    ("GET", "/cases/{reference:str}/linked"): STAFF,
+    ("POST", "/cases/{reference:str}/transitions"): {I, M, A},
+    ("POST", "/cases/{reference:str}/details"): {I, M, A},
+    ("POST", "/cases/{reference:str}/assign"): {I, M, A},
+    ("POST", "/cases/{reference:str}/notes"): {I, M, A},
+    ("POST", "/cases/{reference:str}/enquiries"): {I, M, A},
+    ("POST", "/cases/{reference:str}/enquiries/{enquiry_id:int}/response"): {I, M, A},
+    ("POST", "/cases/{reference:str}/enquiries/{enquiry_id:int}/extension"): {I, M, A},
+    ("POST", "/cases/{reference:str}/findings/{body_id:int}"): {I, M, A},
+    ("POST", "/api/cases"): {I, M, A},
+    ("POST", "/api/cases/{reference:str}/transitions"): {I, M, A},
+    ("GET", "/api/cases/{reference:str}/findings"): STAFF,
+    ("PUT", "/api/cases/{reference:str}/findings/{body_id:int}"): {I, M, A},
+    ("PATCH", "/api/cases/{reference:str}"): {I, M, A},
     ("GET", "/cases/{reference:str}/documents"): STAFF,
     ("POST", "/cases/{reference:str}/documents"): {I, M, A},
     ("GET", "/cases/{reference:str}/documents/{document_id:int}"): STAFF,
@@ -40,6 +58,20 @@ ROUTES = {
 
 # How to call each route for real (path parameters filled, a valid body where one is needed).
 CALLS = {
+    ("PATCH", "/api/cases/{reference:str}"): "/api/cases/{case}",
+    ("POST", "/api/cases/{reference:str}/transitions"): "/api/cases/{case}/transitions",
+    ("GET", "/api/cases/{reference:str}/findings"): "/api/cases/{case}/findings",
+    ("PUT", "/api/cases/{reference:str}/findings/{body_id:int}"): "/api/cases/{case}/findings/1",
+    ("GET", "/cases/new/body-chip"): "/cases/new/body-chip?body_id=1",
+    ("GET", "/cases/{reference:str}/linked"): "/cases/{case}/linked",
+    ("POST", "/cases/{reference:str}/transitions"): "/cases/{case}/transitions",
+    ("POST", "/cases/{reference:str}/details"): "/cases/{case}/details",
+    ("POST", "/cases/{reference:str}/assign"): "/cases/{case}/assign",
+    ("POST", "/cases/{reference:str}/notes"): "/cases/{case}/notes",
+    ("POST", "/cases/{reference:str}/enquiries"): "/cases/{case}/enquiries",
+    ("POST", "/cases/{reference:str}/enquiries/{enquiry_id:int}/response"): "/cases/{case}/enquiries/1/response",
+    ("POST", "/cases/{reference:str}/enquiries/{enquiry_id:int}/extension"): "/cases/{case}/enquiries/1/extension",
+    ("POST", "/cases/{reference:str}/findings/{body_id:int}"): "/cases/{case}/findings/1",
     ("GET", "/cases/{reference:str}"): "/cases/{case}",
     ("GET", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
     ("POST", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
@@ -48,7 +80,12 @@ CALLS = {
     ("GET", "/schema/{path:str}"): "/schema/openapi.json",
     ("GET", "/static/{file_path:path}"): "/static/css/app.css",
 }
-JSON_BODIES = {("POST", "/api/tokens"): {"name": "route table"}}
+JSON_BODIES = {
+    ("POST", "/api/tokens"): {"name": "route table"},
+    ("POST", "/api/cases"): {"summary": ""},
+    ("POST", "/api/cases/{reference:str}/transitions"): {"target": "assessment", "reason": "x", "version": 0},
+    ("PUT", "/api/cases/{reference:str}/findings/{body_id:int}"): {"fault": False, "injustice": False},
+}
 # What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
 ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
 
@@ -109,6 +146,9 @@ def _call(client, method, path, path_values):
     url = CALLS.get((method, path), path).format(**path_values)
     if method == "GET":
         return client.get(url, follow_redirects=False)
+    if method in ("PUT", "PATCH"):
+        return client.http.request(method, url, json=JSON_BODIES.get((method, path), {}), headers={"x-csrftoken": client.csrf_token()},
+                               follow_redirects=False)
     if (method, path) in JSON_BODIES:
         return client.post_json(url, JSON_BODIES[(method, path)], follow_redirects=False)
     return client.post_form(url, {}, follow_redirects=False)
