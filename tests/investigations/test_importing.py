@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import os
 import uuid
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,9 @@ from investigations.importing import (
 from investigations.lifecycle import Outcome, Stage
 
 TODAY = date(2026, 11, 25)
-HO_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "housing-ombudsman-findings.jsonl.gz"
+# ../shared beside the checkout, or WORKBENCH_SHARED_DIR where a clone lives elsewhere (CI sets it).
+SHARED_DIR = Path(os.environ.get("WORKBENCH_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
+HO_FILE = SHARED_DIR / "data" / "housing-ombudsman-findings.jsonl.gz"
 
 
 def line(**fields) -> str:
