@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -16,10 +15,9 @@ from investigations.casework_api import conflict
 from investigations.intake_routes import api_create_case
 from investigations.lifecycle import CareFunding
 from workbench.forms import Errors, integer, parse_date, text, value
-from investigations.body_search import BodyCandidate, rank_bodies
+from investigations.body_search import rank_bodies
 from investigations import worklists
-from investigations.queries import CaseFilters, CaseNotFound, categories, get_case, list_cases, viewer_for
-from investigations.tables import Body
+from investigations.queries import body_candidates, CaseFilters, CaseNotFound, categories, get_case, list_cases, viewer_for
 from workbench.audit import record_event
 from workbench.roles import ALL_STAFF, CASEWORK
 
@@ -242,11 +240,7 @@ class CaseApiController(Controller):
 async def search_bodies(q: FromQuery[str] = "", limit: FromQuery[int] = 10) -> list[BodyOut]:
     if not 1 <= limit <= 50:
         raise ValidationException("limit must be between 1 and 50")
-    rows = await Body.select(Body.id, Body.name, Body.aliases, Body.body_type).where(Body.active == True)  # noqa: E712
-    candidates = [
-        BodyCandidate(r["id"], r["name"], tuple(json.loads(r["aliases"]) if isinstance(r["aliases"], str) else r["aliases"]), r["body_type"])
-        for r in rows
-    ]
+    candidates = await body_candidates()
     return [BodyOut(m.body.id, m.body.name, m.body.body_type, round(m.score, 1), m.matched) for m in rank_bodies(q[:200], candidates, limit)]
 
 

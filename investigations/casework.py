@@ -8,14 +8,13 @@ to the case itself carry the version the user started from; if someone else save
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
 from investigations.lifecycle import Outcome, Stage
 from investigations.tables import Case, CaseEvent, Enquiry, Finding, Note, StageChange
 from investigations.timeline import add_event
-from investigations.transitions import TransitionError, TransitionRequest, plan_transition
+from investigations.transitions import TransitionRequest, plan_transition
 from workbench.audit import diff, record_event
 from workbench.db import write_transaction
 from workbench.roles import Role

@@ -28,7 +28,7 @@ from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.queries import CaseNotFound, viewer_for
 from investigations.reference_data import ncmg_standards_by_code
 from investigations.transitions import TransitionError, TransitionRequest
-from workbench.forms import Errors, flag, integer, parse_date, text, value, values
+from workbench.forms import Errors, form_dict, flag, integer, parse_date, text, value, values
 from workbench.roles import ALL_STAFF, CASEWORK, Role
 from workbench.templating import is_fragment_request, render
 
@@ -53,13 +53,7 @@ async def case_page(request: HTMXRequest, reference: str, errors: dict[str, Any]
 
 
 async def _form(request: HTMXRequest) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, item in (await request.form()).multi_items():
-        if key in result:
-            result[key] = (result[key] if isinstance(result[key], list) else [result[key]]) + [item]
-        else:
-            result[key] = item
-    return result
+    return form_dict((await request.form()).multi_items())
 
 
 async def _case(request: HTMXRequest, reference: str) -> dict[str, Any]:

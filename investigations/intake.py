@@ -45,17 +45,6 @@ class PersonData:
 
 
 @dataclass(frozen=True)
-class LocalStageData:
-    number: int
-    received_on: date | None = None
-    acknowledged_on: date | None = None
-    responded_on: date | None = None
-    extended: bool = False
-    panel_on: date | None = None
-    report_on: date | None = None
-
-
-@dataclass(frozen=True)
 class IntakeData:
     complainant: PersonData
     person_affected: PersonData | None
@@ -71,7 +60,7 @@ class IntakeData:
     first_aware_on: date | None
     care_funding: str
     local_procedure: str
-    local_stages: tuple[LocalStageData, ...] = ()
+    local_stages: tuple[TimescaleStage, ...] = ()
     agreed_response_by: date | None = None
     restricted: bool = False
     urgent: bool = False
@@ -138,24 +127,26 @@ def _bodies(data: Mapping[str, Any], choices: IntakeChoices, errors: Errors) -> 
     return tuple(chosen)
 
 
-def _local_stages(data: Mapping[str, Any], procedure: str, errors: Errors, today: date) -> tuple[LocalStageData, ...]:
+STAGE_DATES = ("received_on", "acknowledged_on", "responded_on", "panel_on", "report_on")
+
+
+def _local_stages(data: Mapping[str, Any], procedure: str, errors: Errors, today: date) -> tuple[TimescaleStage, ...]:
     stages = []
     for number in range(1, STAGES_BY_PROCEDURE.get(procedure, 0) + 1):
         p = f"stage{number}"
-        stage = LocalStageData(
-            number=number,
-            received_on=parse_date(data, f"{p}_received", errors, f"the date stage {number} began", today),
-            acknowledged_on=parse_date(data, f"{p}_acknowledged", errors, f"the stage {number} acknowledgement date", today),
-            responded_on=parse_date(data, f"{p}_responded", errors, f"the stage {number} response date", today),
-            extended=flag(data, f"{p}_extended"),
-            panel_on=parse_date(data, f"{p}_panel", errors, "the review panel date", today) if number == 3 else None,
-            report_on=parse_date(data, f"{p}_report", errors, "the panel report date", today) if number == 3 else None,
-        )
-        for name, later in (("acknowledged", stage.acknowledged_on), ("responded", stage.responded_on)):
-            if later and stage.received_on and later < stage.received_on:
-                errors.add(f"{p}_{name}", f"Stage {number}: this date is before the stage began")
-        if any((stage.received_on, stage.acknowledged_on, stage.responded_on, stage.panel_on, stage.report_on)):
-            stages.append(stage)
+        dates = {
+            "received_on": parse_date(data, f"{p}_received", errors, f"the date stage {number} began", today),
+            "acknowledged_on": parse_date(data, f"{p}_acknowledged", errors, f"the stage {number} acknowledgement date", today),
+            "responded_on": parse_date(data, f"{p}_responded", errors, f"the stage {number} response date", today),
+            "panel_on": parse_date(data, f"{p}_panel", errors, "the review panel date", today) if number == 3 else None,
+            "report_on": parse_date(data, f"{p}_report", errors, "the panel report date", today) if number == 3 else None,
+        }
+        if not any(dates.values()):
+            continue
+        try:  # the timescale rules check the dates are in a possible order
+            stages.append(TimescaleStage(number=number, extended=flag(data, f"{p}_extended"), **dates))
+        except ValueError as exc:
+            errors.add(f"{p}_received", str(exc))
     return tuple(stages)
 
 
@@ -227,9 +218,8 @@ def intake_dates(first_aware_on: date | None, received_on: date, procedure: str,
         received_on=received_on,
         procedure=procedure or "unknown",
         stages=tuple(
-            TimescaleStage(number=s["number"] if isinstance(s, dict) else s.number,
-                           **{k: (s[k] if isinstance(s, dict) else getattr(s, k))
-                              for k in ("received_on", "acknowledged_on", "responded_on", "extended", "panel_on", "report_on")})
+            s if isinstance(s, TimescaleStage)
+            else TimescaleStage(number=s["number"], extended=s["extended"], **{k: s[k] for k in STAGE_DATES})
             for s in stages
         ),
         agreed_response_by=agreed_by if procedure == "adult_social_care" else None,
@@ -282,7 +272,8 @@ async def create_case(data: IntakeData, user: User) -> str:
         for position, body_id in enumerate(data.body_ids):
             await CaseBody(case=case.id, body=body_id, suffix=body_suffix(position) if multiple else "").save()
         for stage in data.local_stages:
-            await LocalStage(case=case.id, **stage.__dict__).save()
+            await LocalStage(case=case.id, number=stage.number, extended=stage.extended,
+                             **{name: getattr(stage, name) for name in STAGE_DATES}).save()
         await StageChange(case=case.id, from_stage="", to_stage=Stage.INTAKE.value, at=now, by=user.id,
                           reason="Complaint received").save()
         await add_event(case.id, user, "created", "Complaint received", data.summary)

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ValidationException
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
-from investigations.body_search import BodyCandidate, rank_bodies
+from investigations.body_search import rank_bodies
+from investigations.queries import body_candidates
 from investigations.intake import PROCEDURES, IntakeChoices, SubcategoryChoice, create_case, parse_intake
 from investigations.lifecycle import CareFunding
 from investigations.tables import Body, Subcategory
+from workbench.forms import form_dict
 from workbench.roles import CASEWORK
 from workbench.templating import render
 
 
 async def load_choices() -> IntakeChoices:
-    bodies = await Body.select(Body.id, Body.name, Body.aliases, Body.body_type).where(Body.active == True)  # noqa: E712
     subs = await Subcategory.select(
         Subcategory.id, Subcategory.name, Subcategory.category.id.as_alias("category_id"),
         Subcategory.category.name.as_alias("category_name"), Subcategory.category.slug.as_alias("category_slug"),
     ).order_by(Subcategory.category.name).order_by(Subcategory.name)
     return IntakeChoices(
-        bodies=[
-            BodyCandidate(b["id"], b["name"], tuple(json.loads(b["aliases"]) if isinstance(b["aliases"], str) else b["aliases"]), b["body_type"])
-            for b in bodies
-        ],
+        bodies=await body_candidates(),
         subcategories=[SubcategoryChoice(s["id"], s["category_id"], s["name"], s["category_name"], s["category_slug"]) for s in subs],
     )
 
@@ -47,17 +44,6 @@ def form_context(choices: IntakeChoices, form: dict[str, Any], errors: dict[str,
     }
 
 
-def _form_dict(raw: Any) -> dict[str, Any]:
-    """Multi-value form data as a dict: repeated fields (body_id) become lists."""
-    result: dict[str, Any] = {}
-    for key, value in raw.multi_items():
-        if key in result:
-            result[key] = result[key] + [value] if isinstance(result[key], list) else [result[key], value]
-        else:
-            result[key] = value
-    return result
-
-
 class IntakeController(Controller):
     path = "/cases/new"
     opt = {"roles": CASEWORK}
@@ -69,7 +55,7 @@ class IntakeController(Controller):
 
     @post("/", name="intake-submit")
     async def submit(self, request: HTMXRequest) -> HTMXBlockTemplate | Redirect:
-        form = _form_dict(await request.form())
+        form = form_dict((await request.form()).multi_items())
         choices = await load_choices()
         data, errors = parse_intake(form, choices, date.today())
         if data is None:
@@ -79,8 +65,7 @@ class IntakeController(Controller):
 
     @get("/bodies", name="intake-body-suggestions")
     async def body_suggestions(self, request: HTMXRequest, body_query: FromQuery[str] = "") -> Template:
-        choices = await load_choices()
-        matches = rank_bodies(body_query[:200], choices.bodies, limit=8)
+        matches = rank_bodies(body_query[:200], await body_candidates(), limit=8)
         return Template("investigations/_body_suggestions.html", context={"matches": matches, "query": body_query})
 
     @get("/body-chip", name="intake-body-chip")

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from piccolo.columns.combination import Or, WhereRaw
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 from piccolo.querystring import QueryString
 
 from investigations import worklists
+from investigations.body_search import BodyCandidate
 from investigations.access import Viewer, may_view_case
 from investigations.lifecycle import Stage
 from investigations.references import parse_reference
@@ -414,6 +415,16 @@ async def _attach_bodies(rows: list[dict[str, Any]]) -> None:
         by_case.setdefault(link["case"], []).append(link["name"])
     for row in rows:
         row["bodies"] = by_case.get(row["id"], [])
+
+
+async def body_candidates() -> list[BodyCandidate]:
+    """Every active body with its aliases, for type-ahead and name matching (a few hundred rows)."""
+    rows = await Body.select(Body.id, Body.name, Body.aliases, Body.body_type).where(Body.active == True)  # noqa: E712
+    return [
+        BodyCandidate(r["id"], r["name"], tuple(json.loads(r["aliases"]) if isinstance(r["aliases"], str) else r["aliases"]),
+                      r["body_type"])
+        for r in rows
+    ]
 
 
 async def active_investigators() -> list[dict[str, Any]]:

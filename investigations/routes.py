@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.htmx import HTMXRequest
 from jinja2_fragments.litestar import HTMXBlockTemplate
@@ -14,7 +13,7 @@ from investigations.casework_routes import case_page
 from investigations.lifecycle import Stage
 from investigations import worklists
 from investigations.queries import (
-    CaseFilters, CaseNotFound, active_investigators, categories, get_case, list_cases, viewer_for,
+    CaseFilters, active_investigators, categories, list_cases, viewer_for,
 )
 from workbench.audit import record_event
 from workbench.roles import ALL_STAFF

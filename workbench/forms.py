@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 MAX_TEXT = 20_000
 
@@ -18,6 +18,17 @@ class Errors(dict):
 
     def add(self, field: str, message: str) -> None:
         self.setdefault(field, message)
+
+
+def form_dict(items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """Form fields as a dict; a repeated field (several body_id, standards) becomes a list."""
+    result: dict[str, Any] = {}
+    for key, item in items:
+        if key in result:
+            result[key] = (result[key] if isinstance(result[key], list) else [result[key]]) + [item]
+        else:
+            result[key] = item
+    return result
 
 
 def value(data: Mapping[str, Any], name: str) -> str:
