@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, FromQuery, QueryParameter
 
 from investigations.casework import EDITABLE_FIELDS, CaseConflict, update_details
 from investigations.casework_api import conflict
@@ -110,6 +111,16 @@ class BodyOut:
     matched: str
 
 
+CREATE_EXAMPLE = Example(summary="A care-charging complaint", value={
+    "complainant_title": "Mrs", "complainant_family_name": "Okonjo", "complainant_postcode": "SO23 8UG",
+    "affected_same": True, "bodies": ["Hants CC"], "subcategory": 2,
+    "summary": "The Council did not consider disability-related expenditure in my care charge.",
+    "outcome_wanted": "A reassessment and a refund.", "received_on": "2026-11-20", "first_aware_on": "2026-07-01",
+    "local_procedure": "adult_social_care", "stage1_received": "2026-08-01", "stage1_responded": "2026-10-20",
+})
+PATCH_EXAMPLE = Example(summary="Mark a case urgent", value={"version": 3, "urgent": True})
+
+
 class CaseApiController(Controller):
     path = "/api/cases"
     opt = {"roles": ALL_STAFF}
@@ -184,12 +195,16 @@ class CaseApiController(Controller):
 
     @post("/", name="api-case-create", opt={"roles": CASEWORK}, summary="Open a new case (intake)",
           description="Takes the intake form's field names as JSON; `bodies` lists body ids or names.")
-    async def create_case(self, request: Request, data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
+    async def create_case(
+        self, request: Request, data: Annotated[dict[str, Any], Body(examples=[CREATE_EXAMPLE])]
+    ) -> dict[str, Any]:
         return await api_create_case(request, data)
 
     @patch("/{reference:str}", name="api-case-update", opt={"roles": CASEWORK}, summary="Change a case's details",
            description="Send `version` (from GET) and any of: " + ", ".join(EDITABLE_FIELDS) + ". A stale version is 409.")
-    async def update_case(self, request: Request, reference: FromPath[str], data: JSONBody[dict[str, Any]]) -> CaseDetail:
+    async def update_case(
+        self, request: Request, reference: FromPath[str], data: Annotated[dict[str, Any], Body(examples=[PATCH_EXAMPLE])]
+    ) -> CaseDetail:
         try:
             case = await get_case(viewer_for(request.user), reference)
         except CaseNotFound:

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from litestar import Litestar, get
+from litestar import Litestar, Router, get
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -73,20 +73,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             health,
-            login_page,
-            login_submit,
-            logout,
-            home,
-            compliance_area,
-            reports_area,
-            audit_log,
+            # The HTML pages: not part of the API, so not in its OpenAPI schema.
+            Router(path="/", include_in_schema=False, route_handlers=[
+                login_page, login_submit, logout, home, compliance_area, reports_area, audit_log,
+                IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
+            ]),
             me,
             issue_token,
-            IntakeController,
-            CasePagesController,
-            CaseworkController,
             CaseworkApiController,
-            CaseDocumentsController,
             CaseApiController,
             import_cases_api,
             search_bodies,
