@@ -161,6 +161,41 @@ def cmd_import(args: argparse.Namespace) -> None:
     print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
 
 
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-18") from None
+
+
+def cmd_due(args: argparse.Namespace) -> None:
+    """The same working-day arithmetic as the app, for a due date checked by hand."""
+    from workbench.workdays import default_calendar
+
+    calendar = default_calendar()
+    if args.between:
+        start, end = args.between
+        days = calendar.working_days_between(start, end)
+        holidays = calendar.holidays_between(min(start, end), max(start, end))
+        print(f"{days} working days after {start:%A %-d %B %Y} up to and including {end:%A %-d %B %Y}.")
+        for day, name in holidays:
+            print(f"  skipped {name} ({day:%a %-d %b %Y})")
+        return
+    if args.start is None:
+        sys.exit("workbench: give --from DATE with --working-days, --calendar-days or --months, or --between DATE DATE")
+    if args.working_days is not None:
+        result = calendar.add_working_days(args.start, args.working_days)
+    elif args.calendar_days is not None:
+        result = calendar.add_calendar_days(args.start, args.calendar_days)
+    elif args.months is not None:
+        result = calendar.add_months(args.start, args.months)
+    else:
+        sys.exit("workbench: say how long: --working-days N, --calendar-days N or --months N")
+    print(result.explain())
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -210,6 +245,16 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--user", help="the member of staff the audit log names (default: system)")
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
     importer.set_defaults(func=cmd_import)
+
+    due = sub.add_parser("due", help="work out a due date, or count working days (England and Wales bank holidays)")
+    due.add_argument("--from", dest="start", type=_iso_date, help="the date the period runs from")
+    period = due.add_mutually_exclusive_group()
+    period.add_argument("--working-days", type=int)
+    period.add_argument("--calendar-days", type=int)
+    period.add_argument("--months", type=int)
+    period.add_argument("--between", nargs=2, type=_iso_date, metavar=("START", "END"),
+                        help="count the working days after START up to and including END")
+    due.set_defaults(func=cmd_due)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)
