@@ -10,15 +10,10 @@ from litestar.plugins.htmx import HTMXRequest
 
 from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
 from investigations.queries import CaseFilters, decided_between, list_cases, stage_counts, unassigned_count, viewer_for
+from remedies.compliance import financial_year_of
 from workbench.roles import ALL_STAFF, COMPLIANCE, REPORTING, Role
 from workbench.tables import User
 from workbench.templating import render
-
-
-def financial_year(today: date) -> tuple[date, date]:
-    """The ombudsman reports by financial year, 1 April to 31 March."""
-    start_year = today.year if today >= date(today.year, 4, 1) else today.year - 1
-    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
 
 
 def upheld_rate(by_outcome: dict[str, int]) -> float | None:
@@ -57,7 +52,7 @@ async def home(request: HTMXRequest) -> HTMXBlockTemplate:
         today = date.today()
         context["decisions"] = await decisions_summary(user, today - timedelta(days=90), today)
     elif role is Role.REPORT_WRITER:
-        context["decisions"] = await decisions_summary(user, *financial_year(date.today()))
+        context["decisions"] = await decisions_summary(user, *financial_year_of(date.today()))
     return render(request, "dashboard/home.html", context)
 
 
@@ -70,7 +65,7 @@ async def compliance_area(request: HTMXRequest) -> HTMXBlockTemplate:
 
 @get("/reports", name="reports", opt={"roles": REPORTING})
 async def reports_area(request: HTMXRequest) -> HTMXBlockTemplate:
-    start, end = financial_year(date.today())
+    start, end = financial_year_of(date.today())
     previous = await decisions_summary(request.user, date(start.year - 1, 4, 1), date(start.year, 3, 31))
     current = await decisions_summary(request.user, start, end)
     return render(request, "dashboard/reports.html", {"current": current, "previous": previous})
