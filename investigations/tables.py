@@ -30,6 +30,17 @@ class Body(Table, tablename="investigations_body"):
     active = Boolean(default=True)
 
 
+class BodyContact(Table, tablename="investigations_body_contact"):
+    """A named person at a body whom we write to: the link officer, the chief executive, ..."""
+
+    body = ForeignKey(Body, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=40)  # a key of investigations.contacts.CONTACT_ROLES
+    name = Varchar(length=200)
+    job_title = Varchar(length=200, default="")
+    email = Varchar(length=254, default="")
+    active = Boolean(default=True)
+
+
 class Category(Table, tablename="investigations_category"):
     name = Varchar(length=100, unique=True)
     slug = Varchar(length=100, unique=True)
