@@ -57,6 +57,8 @@ CASE_DATA_TABLES = [
     "investigations_case",
     "investigations_person",
     "investigations_reference_counter",
+    "investigations_body_contact",
+    "remedies_office_holiday",
 ]
 
 

@@ -77,6 +77,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Router(path="/", include_in_schema=False, route_handlers=[
                 login_page, login_submit, logout, home, compliance_area, reports_area, audit_log,
                 IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
+                # remedies: case page
+                # remedies: chasing
+                # remedies: compliance screens
+                # remedies: statistics pages
             ]),
             me,
             issue_token,
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CaseApiController,
             import_cases_api,
             search_bodies,
+            # remedies: API
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
         ],
         middleware=[

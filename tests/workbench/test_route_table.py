@@ -52,6 +52,10 @@ ROUTES = {
     ("POST", "/logout"): STAFF,
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
+    # remedies: case page
+    # remedies: chasing
+    # remedies: compliance screens
+    # remedies: statistics pages and API
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -139,7 +143,21 @@ def path_values(run, db, tmp_path, monkeypatch):
         case_id=row["id"], case_reference=row["reference"], user=uploader, kind="other",
         filename="route-table.txt", file=io.BytesIO(b"route table\n"), uploads_dir=tmp_path / "uploads",
     ))
-    return {"case": row["reference"].replace(" ", "-"), "document": document}
+    # Remedies: a decided case with a recommendation, and evidence with a file on it.
+    from datetime import date
+
+    from remedies.recommendations import add_evidence
+    from remedies.tables import EvidenceFile
+    from tests.remedies import factories
+
+    decided = run(factories.decided_case())
+    recommendation = run(factories.recommendation(decided))
+    evidence = run(add_evidence(recommendation, date(2026, 1, 20), "Apology letter",
+                                [("apology.txt", io.BytesIO(b"Sorry\n"))], uploader, tmp_path / "uploads"))
+    evidence_file = run(EvidenceFile.select(EvidenceFile.id).where(EvidenceFile.evidence == evidence).first())["id"]
+    return {"case": row["reference"].replace(" ", "-"), "document": document,
+            "decided_case": decided["reference"].replace(" ", "-"), "body": decided["body_id"],
+            "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file}
 
 
 def _call(client, method, path, path_values):
