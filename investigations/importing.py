@@ -15,12 +15,15 @@ The format is documented in README.md, "Importing historical cases".
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
+
+import anyio.to_thread
 
 from investigations.lifecycle import Outcome, Stage
 from investigations.reference_data import BODY_TYPES, COUNCIL_TYPES
@@ -1063,6 +1066,14 @@ def _merge(report: ImportReport, result: _BatchResult) -> None:
     report.created_subcategories.extend(result.created_subcategories)
 
 
+async def _parsed_in_threads(numbered: Iterator[tuple[int, str]], parse, today: date, size: int):
+    """Parse lines a chunk at a time in a worker thread, so a big import never holds the event loop
+    (the web server goes on answering while the API imports a 20 MB file)."""
+    while chunk := list(itertools.islice(numbered, size)):
+        for item in await anyio.to_thread.run_sync(lambda: [(n, parse(line, today)) for n, line in chunk]):
+            yield item
+
+
 def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
     for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
@@ -1149,9 +1160,8 @@ async def import_cases(
             if progress:
                 progress(report)
 
-        for number, line in _numbered(lines):
+        async for number, parsed in _parsed_in_threads(_numbered(lines), parse, today, batch_size):
             report.read += 1
-            parsed = parse(line, today)
             if isinstance(parsed, Rejection):
                 report.rejected.append((number, parsed.reason))
                 continue
