@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Sequence
+from typing import IO, Any, Mapping, Sequence
 
 import anyio.to_thread
 
@@ -40,8 +40,11 @@ __all__ = [
     "assign",
     "cease",
     "close_not_complied",
+    "due_rule",
+    "due_rule_of",
     "escalate",
     "extend_due_date",
+    "history_row",
     "make_recommendation",
     "record_chaser_sent",
     "state_of",
@@ -117,6 +120,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def due_rule(anchor_on: date, period: int, unit: str) -> DueRule:
+    """A recommendation's due rule: working days count exactly; calendar days and months roll
+    forward off a weekend or holiday. The one definition, for making and for recomputing."""
+    return DueRule(anchor_on, period, unit, roll_forward=unit != "working_days")
+
+
+def due_rule_of(row: Mapping[str, Any]) -> DueRule:
+    """The due rule stored on a recommendation row (a dict from a select)."""
+    return due_rule(row["anchor_on"], row["period"], row["unit"])
+
+
 def _check_new(new: NewRecommendation) -> DueRule:
     if new.remedy_type not in REMEDY_TYPES:
         raise RemedyError("Choose the type of remedy", "remedy_type")
@@ -132,7 +146,7 @@ def _check_new(new: NewRecommendation) -> DueRule:
         raise RemedyError("The amount must be more than £0 and less than £10 million", "amount")
     if REMEDY_TYPES[new.remedy_type].monetary and new.amount is None:
         raise RemedyError("A financial remedy or refund needs an amount", "amount")
-    return DueRule(new.anchor_on, new.period, new.unit, roll_forward=new.unit != "working_days")
+    return due_rule(new.anchor_on, new.period, new.unit)
 
 
 async def make_recommendation(case: dict[str, Any], new: NewRecommendation, user: User) -> int:
@@ -176,12 +190,16 @@ async def make_recommendation(case: dict[str, Any], new: NewRecommendation, user
 # Follow-up
 
 
+def history_row(recommendation_id: int, user: User | None, kind: str, title: str, detail: str = "",
+                at: datetime | None = None) -> dict[str, Any]:
+    """The values of one history line, for ``add_history`` or a ``bulk_insert`` of many."""
+    return {"recommendation": recommendation_id, "at": at or _now(), "by": user.id if user else None,
+            "actor_name": user.full_name if user else "System", "kind": kind, "title": title[:200], "detail": detail}
+
+
 async def add_history(recommendation_id: int, user: User | None, kind: str, title: str, detail: str = "") -> None:
     """One line of a recommendation's history; call inside the change's write transaction."""
-    await RecommendationEvent(
-        recommendation=recommendation_id, at=_now(), by=user.id if user else None,
-        actor_name=user.full_name if user else "System", kind=kind, title=title[:200], detail=detail,
-    ).save()
+    await RecommendationEvent(**history_row(recommendation_id, user, kind, title, detail)).save()
 
 
 async def _load(recommendation_id: int) -> dict[str, Any]:
