@@ -7,7 +7,7 @@ the write lock up front (BEGIN IMMEDIATE), so every write goes through ``write_t
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Sequence
 
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
@@ -99,6 +99,38 @@ async def bulk_update(table: type, rows: list[dict]) -> None:
     async with write_transaction():
         connection = db.current_transaction.get().connection
         await connection.executemany(sql, values)
+
+
+def placeholder(position: int) -> str:
+    """The driver's parameter marker for the ``position``-th (1-based) argument of a raw query."""
+    return "?" if is_sqlite() else f"${position}"
+
+
+async def fetch_all(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Run a read-only query straight on the driver and return plain dicts.
+
+    For the big reads (statistics over every recommendation, the similarity index over every case)
+    where Piccolo's per-row conversion costs more than the database does. SQLite returns dates as
+    ISO strings here; callers convert what they use.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        import aiosqlite
+
+        async with aiosqlite.connect(db.path) as connection:
+            connection.row_factory = aiosqlite.Row
+            async with connection.execute(sql, tuple(args)) as cursor:
+                return [dict(row) for row in await cursor.fetchall()]
+    if getattr(db, "pool", None) is not None:
+        async with db.pool.acquire() as connection:
+            return [dict(row) for row in await connection.fetch(sql, *args)]
+    import asyncpg
+
+    connection = await asyncpg.connect(**db.config)
+    try:
+        return [dict(row) for row in await connection.fetch(sql, *args)]
+    finally:
+        await connection.close()
 
 
 def contains_text(column, text: str):
