@@ -1,14 +1,13 @@
 from pathlib import Path
 
-from piccolo.conf.apps import AppConfig
+from piccolo.conf.apps import AppConfig, table_finder
 
 CURRENT_DIRECTORY = Path(__file__).parent
 
-# Tables arrive with the systemic issue; the app is registered now so migrations have a home.
 APP_CONFIG = AppConfig(
     app_name="systemic",
     migrations_folder_path=str(CURRENT_DIRECTORY / "piccolo_migrations"),
-    table_classes=[],
-    migration_dependencies=["investigations.piccolo_app"],
+    table_classes=table_finder(["systemic.tables"], exclude_imported=True),
+    migration_dependencies=["investigations.piccolo_app", "remedies.piccolo_app"],
     commands=[],
 )

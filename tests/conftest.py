@@ -59,6 +59,8 @@ CASE_DATA_TABLES = [
     "investigations_reference_counter",
     "investigations_body_contact",
     "remedies_office_holiday",
+    "systemic_issue",
+    "systemic_scan_run",
 ]
 
 
