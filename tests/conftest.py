@@ -122,6 +122,9 @@ async def _empty_case_tables() -> None:
 @pytest.fixture
 def db(migrated_database, tmp_path):
     """A database of the test's own: a copy of the template on SQLite, emptied case tables on PostgreSQL."""
+    from systemic.matching import forget_matcher
+
+    forget_matcher()  # the similar-cases index describes one database: never carry it into the next test
     if ENGINE == "postgres":
         asyncio.run(_empty_case_tables())
         yield migrated_database
