@@ -22,6 +22,8 @@ from investigations.casework_api import CaseworkApiController
 from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
+from remedies import api as remedies_api
+from remedies.statistics_routes import statistics_page
 from workbench.auth import auth_middleware, role_guard
 from workbench.db import close_database, open_database
 from workbench.errors import EXCEPTION_HANDLERS
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # remedies: chasing
                 # remedies: compliance screens
                 # remedies: statistics pages
+                statistics_page,
             ]),
             me,
             issue_token,
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             import_cases_api,
             search_bodies,
             # remedies: API
+            *remedies_api.HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
         ],
         middleware=[

@@ -56,6 +56,9 @@ ROUTES = {
     # remedies: chasing
     # remedies: compliance screens
     # remedies: statistics pages and API
+    ("GET", "/compliance/statistics"): {C, R, M, A},
+    ("GET", "/api/stats/compliance"): {C, R, M, A},
+    ("GET", "/api/recommendations"): STAFF,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -81,6 +84,8 @@ CALLS = {
     ("POST", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
     ("GET", "/cases/{reference:str}/documents/{document_id:int}"): "/cases/{case}/documents/{document}",
     ("GET", "/api/cases/{reference:str}"): "/api/cases/{case}",
+    ("GET", "/api/stats/compliance"): "/api/stats/compliance?by=body,year",
+    ("GET", "/api/recommendations"): "/api/recommendations?status=open,due_soon,overdue",
     ("GET", "/schema/{path:str}"): "/schema/openapi.json",
     ("GET", "/static/{file_path:path}"): "/static/css/app.css",
 }
