@@ -22,6 +22,7 @@ from investigations.casework_api import CaseworkApiController
 from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
+from remedies.holiday_routes import HolidaysController
 from remedies import api as remedies_api
 from remedies.statistics_routes import statistics_page
 from workbench.auth import auth_middleware, role_guard
@@ -81,6 +82,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
                 # remedies: case page
                 # remedies: chasing
+                # remedies: holidays
+                HolidaysController,
                 # remedies: compliance screens
                 # remedies: statistics pages
                 statistics_page,

@@ -196,6 +196,80 @@ def cmd_due(args: argparse.Namespace) -> None:
     print(result.explain())
 
 
+async def _cli_user(username: str | None):
+    """The member of staff a command acts as (for the audit log); None means the system."""
+    from workbench.tables import User
+
+    if not username:
+        return None
+    user = await User.objects().where(User.username == username.strip().lower()).first()
+    if user is None:
+        sys.exit(f"workbench: no user {username!r}")
+    return user
+
+
+def cmd_holidays_list(args: argparse.Namespace) -> None:
+    """The published bank holidays this year and next, and the office's own holidays."""
+    from datetime import date
+
+    from remedies.holidays import bank_holidays, office_holidays
+
+    year = date.today().year
+    print(f"Bank holidays in {year} and {year + 1} (England and Wales):")
+    for day, name in bank_holidays(year, year + 1):
+        print(f"  {day.isoformat()}  {day:%a}  {name}")
+    office = asyncio.run(office_holidays())
+    print("Office holidays:" if office else "Office holidays: none added.")
+    for holiday in office:
+        print(f"  {holiday.on.isoformat()}  {holiday.on:%a}  {holiday.name}  (added by {holiday.added_by})")
+
+
+def _holiday_change(change, done: str) -> None:
+    from remedies.holidays import HolidayError
+
+    try:
+        report = asyncio.run(change())
+    except HolidayError as exc:
+        sys.exit(f"workbench: {exc.message}")
+    print(done)
+    print(report.summary())
+
+
+def cmd_holidays_add(args: argparse.Namespace) -> None:
+    from remedies.holidays import add_holiday
+
+    async def change():
+        return await add_holiday(args.date, args.name, await _cli_user(args.user))
+
+    _holiday_change(change, f"{args.date.isoformat()} ({args.name}) is now an office holiday.")
+
+
+def cmd_holidays_remove(args: argparse.Namespace) -> None:
+    from remedies.holidays import remove_holiday
+
+    async def change():
+        return await remove_holiday(args.date, await _cli_user(args.user))
+
+    _holiday_change(change, f"{args.date.isoformat()} is a working day again.")
+
+
+def cmd_recompute_due_dates(args: argparse.Namespace) -> None:
+    """After an upgrade of the holidays package: move the open due dates a new holiday affects."""
+    from remedies.calendar import office_calendar
+    from remedies.recompute import recompute_due_dates
+
+    async def run():
+        return await recompute_due_dates(await office_calendar(), await _cli_user(args.user), dry_run=args.dry_run)
+
+    report = asyncio.run(run())
+    print(report.summary())
+    for change in report.changes[: None if args.verbose else 20]:
+        print(f"  recommendation {change.recommendation_id}: {change.old_original_due_on.isoformat()} -> "
+              f"{change.new_original_due_on.isoformat()}{' (extended: due date kept)' if change.extended and change.new_due_on == change.old_due_on else ''}")
+    if not args.verbose and report.moved > 20:
+        print(f"  ... and {report.moved - 20:,} more (--verbose lists them all)")
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -255,6 +329,25 @@ def build_parser() -> argparse.ArgumentParser:
     period.add_argument("--between", nargs=2, type=_iso_date, metavar=("START", "END"),
                         help="count the working days after START up to and including END")
     due.set_defaults(func=cmd_due)
+
+    holidays = sub.add_parser("holidays", help="bank holidays and the office's own holidays (they move open due dates)")
+    holidays_sub = holidays.add_subparsers(dest="holidays_command", required=True)
+    holidays_sub.add_parser("list", help="list bank holidays this year and next, and office holidays").set_defaults(func=cmd_holidays_list)
+    holiday_add = holidays_sub.add_parser("add", help="add an office holiday and recompute open due dates")
+    holiday_add.add_argument("date", type=_iso_date, help="YYYY-MM-DD, a weekday that is not a bank holiday")
+    holiday_add.add_argument("name")
+    holiday_add.add_argument("--user", help="the administrator the audit log names (default: system)")
+    holiday_add.set_defaults(func=cmd_holidays_add)
+    holiday_remove = holidays_sub.add_parser("remove", help="remove an office holiday and recompute open due dates")
+    holiday_remove.add_argument("date", type=_iso_date, help="YYYY-MM-DD")
+    holiday_remove.add_argument("--user", help="the administrator the audit log names (default: system)")
+    holiday_remove.set_defaults(func=cmd_holidays_remove)
+
+    recompute = sub.add_parser("recompute-due-dates", help="recompute open due dates with the current calendar (after a holidays upgrade)")
+    recompute.add_argument("--dry-run", action="store_true", help="say what would move, change nothing")
+    recompute.add_argument("--verbose", action="store_true", help="list every moved due date")
+    recompute.add_argument("--user", help="the member of staff the audit log names (default: system)")
+    recompute.set_defaults(func=cmd_recompute_due_dates)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

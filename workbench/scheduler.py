@@ -17,6 +17,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from remedies.recompute import recompute_nightly
 from workbench.audit import record_event, verify_chain
 from workbench.settings import Settings
 
@@ -45,7 +46,11 @@ async def check_audit_chain() -> None:
 
 def jobs() -> list[Job]:
     """Every scheduled job; domains add theirs here."""
-    return [Job("audit-chain", check_audit_chain, CronTrigger(hour=2, minute=30, timezone=TIMEZONE))]
+    return [
+        Job("audit-chain", check_audit_chain, CronTrigger(hour=2, minute=30, timezone=TIMEZONE)),
+        # remedies: holidays. Before the day's chasing, so a holiday a package upgrade brought has moved the due dates.
+        Job("recompute-due-dates", recompute_nightly, CronTrigger(hour=1, minute=15, timezone=TIMEZONE)),
+    ]
 
 
 class LeaderLock:

@@ -54,6 +54,10 @@ ROUTES = {
     ("POST", "/login"): PUBLIC,
     # remedies: case page
     # remedies: chasing
+    # remedies: holidays
+    ("GET", "/admin/holidays"): {A},
+    ("POST", "/admin/holidays"): {A},
+    ("POST", "/admin/holidays/remove"): {A},
     # remedies: compliance screens
     # remedies: statistics pages and API
     ("GET", "/compliance/statistics"): {C, R, M, A},
@@ -97,6 +101,10 @@ JSON_BODIES = {
 }
 # What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
 ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
+
+# remedies: holidays (no path values to fill; an empty form is refused with its reason)
+ALLOWED_STATUS[("POST", "/admin/holidays")] = 400
+ALLOWED_STATUS[("POST", "/admin/holidays/remove")] = 400
 
 JSON_BODIES[("POST", "/api/cases/import")] = {
     "reference": "RT-1", "bodies": [{"name": "Kent County Council", "type": "county council"}],
