@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from systemic.text import surface_words
 
-__all__ = ["CaseProfile", "Similarity", "Weights", "score", "shared_terms"]
+__all__ = ["CaseProfile", "Similarity", "Weights", "points", "rank", "score", "shared_terms"]
 
 
 @dataclass(frozen=True)
@@ -98,22 +98,24 @@ def shared_terms(a: CaseProfile, b: CaseProfile, limit: int = 4) -> list[str]:
     return shown[:limit]
 
 
-def score(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights = Weights()) -> Similarity:
-    """Score ``other`` against ``query`` given their TF-IDF cosine (0..1) from the index."""
+def _parts(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights,
+           explain: bool) -> list[tuple[float, str]]:
     ratio = fuzz.token_set_ratio(query.word_text, other.word_text) / 100 if query.terms and other.terms else 0.0
     text = weights.text * (weights.cosine_share * min(cosine, 1.0) + (1 - weights.cosine_share) * ratio)
     parts: list[tuple[float, str]] = []
     if text >= 1:
-        common = shared_terms(query, other)
-        shared = f": both mention {', '.join(common)}" if common else ""
-        parts.append((text, f"Similar account of the fault ({round(100 * text / weights.text)}% text match){shared}"))
+        reason = ""
+        if explain:
+            common = shared_terms(query, other)
+            shared = f": both mention {', '.join(common)}" if common else ""
+            reason = f"Similar account of the fault ({round(100 * text / weights.text)}% text match){shared}"
+        parts.append((text, reason))
     if query.subcategory and query.subcategory == other.subcategory:
         parts.append((weights.same_subcategory, f"Same subcategory: {other.subcategory_name or other.subcategory}"))
     elif query.category and query.category == other.category:
         parts.append((weights.same_category, f"Same category: {other.category}"))
-    same_bodies = query.body_ids & other.body_ids
-    if same_bodies:
-        names = [n for n in other.body_names] or ["the same body"]
+    if query.body_ids & other.body_ids:
+        names = list(other.body_names) or ["the same body"]
         parts.append((weights.same_body, f"Same body: {', '.join(names[:2])}"))
     elif query.body_types & other.body_types:
         kind = sorted(query.body_types & other.body_types)[0]
@@ -124,10 +126,20 @@ def score(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weight
     if query.when and other.when:
         apart = abs((query.when - other.when).days)
         if apart <= weights.close_days:
-            points = weights.close_in_time * (1 - apart / (weights.close_days + 1))
             months = round(apart / 30.4)
             when = "within a month" if months < 1 else f"{months} month{'s' if months != 1 else ''} apart"
-            parts.append((points, f"Close in time: {when}"))
+            parts.append((weights.close_in_time * (1 - apart / (weights.close_days + 1)), f"Close in time: {when}"))
+    return parts
+
+
+def points(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights = Weights()) -> int:
+    """The score alone, without building reasons (the scan scores many pairs, and shows groups)."""
+    return max(0, min(100, round(sum(p for p, _ in _parts(query, other, cosine, weights, explain=False)))))
+
+
+def score(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights = Weights()) -> Similarity:
+    """Score ``other`` against ``query`` given their TF-IDF cosine (0..1) from the index, with reasons."""
+    parts = _parts(query, other, cosine, weights, explain=True)
     total = sum(p for p, _ in parts)
     parts.sort(key=lambda p: -p[0])
     return Similarity(other.reference, max(0, min(100, round(total))), tuple(r for _, r in parts), other.id)

@@ -1,0 +1,189 @@
+"""Emerging patterns: groups of similar cases across the caseload, found without comparing all pairs.
+
+Comparing 100,000 cases pairwise with rapidfuzz would take hours. Instead: a TF-IDF matrix of
+the cases in the period, multiplied with itself a block of rows at a time (sparse, with the very
+common words dropped so the product stays sparse), keeps each case's nearest neighbours by
+cosine; only those pairs are scored in full (``systemic.similarity.score``). Pairs scoring at
+least ``threshold`` are edges; connected groups of edges are the candidate groups, and a group is
+reported when it is either
+
+* **across bodies**: at least ``min_cases`` cases about at least ``min_bodies`` bodies, or
+* **repeat at a body**: one body with fault found in at least ``min_repeat`` of the group's cases.
+
+Pure: numpy, scipy and the scoring function; no database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from systemic.index import SimilarityIndex
+from systemic.similarity import CaseProfile, Weights, points, shared_terms
+
+__all__ = ["Group", "PatternSettings", "find_groups", "signature"]
+
+
+@dataclass(frozen=True)
+class PatternSettings:
+    threshold: int = 70  # score (0-100) for two cases to count as the same pattern
+    min_cosine: float = 0.35  # candidates below this text similarity are not scored at all
+    neighbours: int = 10  # per case, from the sparse product
+    min_cases: int = 3
+    min_bodies: int = 2
+    min_repeat: int = 2
+    max_group: int = 200  # a bigger component is split by subcategory, then cut to its best-linked cases
+    common_term_share: float = 0.05  # terms in more than this share of cases are dropped from the product
+    block: int = 2000
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str  # "across_bodies" or "repeat_at_body"
+    case_ids: tuple[int, ...]
+    body_ids: tuple[int, ...]
+    title: str
+    reasons: tuple[str, ...]
+    score: int  # the mean score of the group's edges
+
+    @property
+    def signature(self) -> str:
+        return signature(self.case_ids)
+
+
+def signature(case_ids: Sequence[int]) -> str:
+    return hashlib.sha256(",".join(str(i) for i in sorted(case_ids)).encode()).hexdigest()
+
+
+def _neighbour_pairs(profiles: Sequence[CaseProfile], settings: PatternSettings,
+                     progress: Callable[[int, int], None] | None) -> list[tuple[int, int, float]]:
+    """(i, j, cosine) for each case's nearest neighbours, by blocks of the sparse self-product."""
+    index = SimilarityIndex((i, p.terms) for i, p in enumerate(profiles))
+    matrix = index._base.tocsr()  # rows in profile order
+    df = np.diff(matrix.tocsc().indptr)
+    keep = np.flatnonzero(df <= max(settings.min_cases, settings.common_term_share * len(profiles)))
+    reduced = matrix[:, keep].tocsr()
+    transposed = reduced.T.tocsc()
+    pairs: list[tuple[int, int, float]] = []
+    n = reduced.shape[0]
+    for start in range(0, n, settings.block):
+        block = (reduced[start:start + settings.block] @ transposed).tocsr()
+        block.data[block.data < settings.min_cosine] = 0
+        block.eliminate_zeros()
+        for offset in range(block.shape[0]):
+            row = start + offset
+            lo, hi = block.indptr[offset], block.indptr[offset + 1]
+            cols, vals = block.indices[lo:hi], block.data[lo:hi]
+            mask = cols != row
+            cols, vals = cols[mask], vals[mask]
+            if len(cols) > settings.neighbours:
+                best = np.argpartition(-vals, settings.neighbours - 1)[: settings.neighbours]
+                cols, vals = cols[best], vals[best]
+            pairs.extend((row, int(c), float(v)) for c, v in zip(cols, vals))
+        if progress:
+            progress(min(start + settings.block, n), n)
+    return pairs
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def find_groups(profiles: Sequence[CaseProfile], settings: PatternSettings = PatternSettings(),
+                weights: Weights = Weights(), progress: Callable[[int, int], None] | None = None) -> list[Group]:
+    """Candidate groups among ``profiles`` (the cases of the chosen period), best first."""
+    if len(profiles) < 2:
+        return []
+    edges: dict[tuple[int, int], int] = {}
+    for i, j, cosine in _neighbour_pairs(profiles, settings, progress):
+        key = (min(i, j), max(i, j))
+        if key in edges:
+            continue
+        s = points(profiles[i], profiles[j], cosine, weights)
+        if s >= settings.threshold:
+            edges[key] = s
+    components = _components(len(profiles), edges)
+    groups: list[Group] = []
+    for members in components:
+        for part in _split(members, profiles, edges, settings):
+            group = _describe(part, profiles, edges, settings)
+            if group is not None:
+                groups.append(group)
+    groups.sort(key=lambda g: (-len(g.case_ids), -g.score, g.case_ids))
+    return groups
+
+
+def _components(n: int, edges: dict[tuple[int, int], int]) -> list[list[int]]:
+    finder = _UnionFind(n)
+    for i, j in edges:
+        finder.union(i, j)
+    members: dict[int, list[int]] = defaultdict(list)
+    for node in {x for edge in edges for x in edge}:
+        members[finder.find(node)].append(node)
+    return [sorted(m) for m in members.values() if len(m) >= 2]
+
+
+def _split(members: list[int], profiles: Sequence[CaseProfile], edges: dict[tuple[int, int], int],
+           settings: PatternSettings) -> list[list[int]]:
+    """Keep groups reviewable: split an oversized component by subcategory, then keep the
+    best-connected ``max_group`` cases of each part."""
+    if len(members) <= settings.max_group:
+        return [members]
+    by_sub: dict[str, list[int]] = defaultdict(list)
+    for m in members:
+        by_sub[profiles[m].subcategory].append(m)
+    parts = []
+    for part in by_sub.values():
+        if len(part) > settings.max_group:
+            inside = set(part)
+            degree = Counter(x for (i, j) in edges if i in inside and j in inside for x in (i, j))
+            part = sorted(sorted(part, key=lambda m: (-degree[m], m))[: settings.max_group])
+        parts.append(part)
+    return parts
+
+
+def _describe(members: list[int], profiles: Sequence[CaseProfile], edges: dict[tuple[int, int], int],
+              settings: PatternSettings) -> Group | None:
+    cases = [profiles[m] for m in members]
+    bodies = sorted({b for c in cases for b in c.body_ids})
+    fault_at: Counter = Counter(b for c in cases if c.fault for b in c.body_ids)
+    repeat = [b for b, n in fault_at.items() if n >= settings.min_repeat]
+    if len(cases) >= settings.min_cases and len(bodies) >= settings.min_bodies:
+        kind = "across_bodies"
+    elif repeat:
+        kind = "repeat_at_body"
+    else:
+        return None
+    inside = set(members)
+    scores = [s for (i, j), s in edges.items() if i in inside and j in inside]
+    subcategory = Counter(c.subcategory_name or c.subcategory for c in cases).most_common(1)[0][0]
+    sample = cases[:20]  # the wording a group shares shows in any few of its pairs
+    phrases = Counter(" ".join(t.split()[:5]) for a, b in zip(sample, sample[1:]) for t in shared_terms(a, b, limit=3))
+    words = [t for t, _ in phrases.most_common(2)]
+    title = f"{subcategory}: {', '.join(words)}" if words else subcategory
+    reasons = [f"{len(cases)} cases about {len(bodies)} bod{'y' if len(bodies) == 1 else 'ies'}",
+               f"Mostly {subcategory}"]
+    if words:
+        reasons.append("Shared wording: " + "; ".join(words))
+    for b in repeat:
+        names = next((c.body_names for c in cases if b in c.body_ids and c.body_names), ())
+        reasons.append(f"Fault found {fault_at[b]} times at {names[0] if names else 'one body'}")
+    return Group(kind, tuple(c.id for c in cases), tuple(bodies), title[:200], tuple(reasons),
+                 round(sum(scores) / len(scores)) if scores else 0)
