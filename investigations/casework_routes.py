@@ -28,6 +28,7 @@ from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.queries import CaseNotFound, viewer_for
 from investigations.reference_data import ncmg_standards_by_code
 from investigations.transitions import TransitionError, TransitionRequest
+from remedies.casefile import case_recommendations
 from workbench.forms import Errors, form_dict, flag, integer, parse_date, text, value, values
 from workbench.roles import ALL_STAFF, CASEWORK, Role
 from workbench.templating import is_fragment_request, render
@@ -38,7 +39,8 @@ def case_url(reference: str) -> str:
 
 
 async def case_page(request: HTMXRequest, reference: str, errors: dict[str, Any] | None = None,
-                    editing: str = "", conflict: CaseConflict | None = None, created: bool = False) -> HTMXBlockTemplate:
+                    editing: str = "", conflict: CaseConflict | None = None, created: bool = False,
+                    recommendation_form: dict[str, Any] | None = None) -> HTMXBlockTemplate:
     try:
         context = await load_case_file(viewer_for(request.user), reference)
     except CaseNotFound:
@@ -46,6 +48,8 @@ async def case_page(request: HTMXRequest, reference: str, errors: dict[str, Any]
     context.update(errors=errors or {}, editing=editing, conflict=conflict, created=created,
                    can_edit=Role(request.user.role) in CASEWORK)
     context.update(await panel_context(context["case"], request.user.role))
+    context.update(await case_recommendations(context["case"], request.user.role, recommendation_form,
+                                              (errors or {}).get("recommendation")))
     failed = bool(errors or conflict)
     status = 400 if failed and not is_fragment_request(request) else 200
     headers = {} if failed else {"HX-Trigger": "case-changed"}

@@ -22,6 +22,7 @@ from investigations.casework_api import CaseworkApiController
 from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
+from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies.holiday_routes import HolidaysController
 from remedies import api as remedies_api
 from remedies.statistics_routes import statistics_page
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 login_page, login_submit, logout, home, compliance_area, reports_area, audit_log,
                 IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
                 # remedies: case page
+                CaseRecommendationsController, RecommendationController,
                 # remedies: chasing
                 # remedies: holidays
                 HolidaysController,

@@ -53,6 +53,15 @@ ROUTES = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     # remedies: case page
+    ("POST", "/cases/{reference:str}/recommendations"): {I, M, A},
+    ("GET", "/recommendations/{recommendation_id:int}"): STAFF,
+    ("POST", "/recommendations/{recommendation_id:int}/extension"): {C, M, A},
+    ("POST", "/recommendations/{recommendation_id:int}/evidence"): {C, M, A},
+    ("POST", "/recommendations/{recommendation_id:int}/evidence/{evidence_id:int}/verdict"): {C, M, A},
+    ("POST", "/recommendations/{recommendation_id:int}/cease"): {C, M, A},
+    ("POST", "/recommendations/{recommendation_id:int}/not-complied"): {M, A},
+    ("POST", "/recommendations/{recommendation_id:int}/escalation"): {C, M, A},
+    ("GET", "/recommendations/{recommendation_id:int}/evidence/{evidence_id:int}/files/{file_id:int}"): STAFF,
     # remedies: chasing
     # remedies: holidays
     ("GET", "/admin/holidays"): {A},
@@ -105,6 +114,19 @@ ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
 # remedies: holidays (no path values to fill; an empty form is refused with its reason)
 ALLOWED_STATUS[("POST", "/admin/holidays")] = 400
 ALLOWED_STATUS[("POST", "/admin/holidays/remove")] = 400
+
+# remedies: case page (an empty form is refused with its reason: nothing changes between roles)
+_RECOMMENDATION = "/recommendations/{recommendation_id:int}"
+CALLS.update({
+    ("POST", "/cases/{reference:str}/recommendations"): "/cases/{decided_case}/recommendations",
+    ("GET", _RECOMMENDATION): "/recommendations/{recommendation}",
+    ("GET", _RECOMMENDATION + "/evidence/{evidence_id:int}/files/{file_id:int}"):
+        "/recommendations/{recommendation}/evidence/{evidence}/files/{evidence_file}",
+    ("POST", _RECOMMENDATION + "/evidence/{evidence_id:int}/verdict"): "/recommendations/{recommendation}/evidence/{evidence}/verdict",
+    **{("POST", f"{_RECOMMENDATION}/{action}"): f"/recommendations/{{recommendation}}/{action}"
+       for action in ("extension", "evidence", "cease", "not-complied", "escalation")},
+})
+ALLOWED_STATUS.update({key: 400 for key in CALLS if key[0] == "POST" and "recommendation" in key[1]})
 
 JSON_BODIES[("POST", "/api/cases/import")] = {
     "reference": "RT-1", "bodies": [{"name": "Kent County Council", "type": "county council"}],
