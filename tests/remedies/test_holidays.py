@@ -242,6 +242,7 @@ def _now():
 def test_an_administrator_adds_a_holiday_on_the_page_and_sees_the_dates_moved(client, run, db):
     ids = run(_three_open_and_one_closed())
     client.sign_in_as("administrator")
+    assert 'href="/admin/holidays"' in client.get("/").text
     page = client.get("/admin/holidays")
     assert page.status_code == 200
     assert "Christmas Day" in page.text and "No office holidays have been added." in page.text
@@ -284,6 +285,7 @@ def test_removing_what_is_not_an_office_holiday_is_refused_on_the_page(client, r
 @pytest.mark.parametrize("role", ["investigator", "compliance_officer", "report_writer", "manager"])
 def test_only_an_administrator_may_change_holidays(client, run, db, role):
     client.sign_in_as(role)
+    assert 'href="/admin/holidays"' not in client.get("/").text
     assert client.get("/admin/holidays").status_code == 403
     assert client.post_form("/admin/holidays", {"on": HOLIDAY.isoformat(), "name": "Office closed"}).status_code == 403
     assert client.post_form("/admin/holidays/remove", {"on": HOLIDAY.isoformat()}).status_code == 403
