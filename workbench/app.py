@@ -22,6 +22,7 @@ from investigations.casework_api import CaseworkApiController
 from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
+from remedies.compliance_routes import BodyPagesController, ComplianceController
 from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies.holiday_routes import HolidaysController
 from remedies import api as remedies_api
@@ -33,7 +34,7 @@ from workbench.protection import allowed_hosts_middleware, csrf_middleware, secu
 from workbench.roles import ROLE_LABELS, Role
 from workbench.routes.account_api import issue_token, me
 from workbench.routes.audit_log import audit_log
-from workbench.routes.dashboard import compliance_area, home, reports_area
+from workbench.routes.dashboard import home, reports_area
 from workbench.routes.login import login_page, login_submit, logout
 from workbench.scheduler import run_scheduler
 from workbench.sessions import STORE_NAME, session_config, session_store
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             # The HTML pages: not part of the API, so not in its OpenAPI schema.
             Router(path="/", include_in_schema=False, route_handlers=[
-                login_page, login_submit, logout, home, compliance_area, reports_area, audit_log,
+                login_page, login_submit, logout, home, reports_area, audit_log,
                 IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
                 # remedies: case page
                 CaseRecommendationsController, RecommendationController,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # remedies: holidays
                 HolidaysController,
                 # remedies: compliance screens
+                ComplianceController, BodyPagesController,
                 # remedies: statistics pages
                 statistics_page,
             ]),

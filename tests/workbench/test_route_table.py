@@ -68,6 +68,14 @@ ROUTES = {
     ("POST", "/admin/holidays"): {A},
     ("POST", "/admin/holidays/remove"): {A},
     # remedies: compliance screens
+    ("GET", "/compliance/export.csv"): {C, M, A},
+    ("POST", "/compliance/chasers"): {C, M, A},
+    ("POST", "/compliance/extensions"): {C, M, A},
+    ("POST", "/compliance/assignments"): {C, M, A},
+    ("GET", "/bodies/{body_id:int}"): STAFF,
+    ("GET", "/bodies/{body_id:int}/export.csv"): STAFF,
+    ("POST", "/bodies/{body_id:int}/contacts"): {C, M, A},
+    ("POST", "/bodies/{body_id:int}/contacts/{contact_id:int}/deactivate"): {C, M, A},
     # remedies: statistics pages and API
     ("GET", "/compliance/statistics"): {C, R, M, A},
     ("GET", "/api/stats/compliance"): {C, R, M, A},
@@ -110,6 +118,19 @@ JSON_BODIES = {
 }
 # What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
 ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
+
+# remedies: compliance screens (an empty bulk action or contact form is refused with its reason)
+CALLS.update({
+    ("GET", "/bodies/{body_id:int}"): "/bodies/{body}",
+    ("GET", "/bodies/{body_id:int}/export.csv"): "/bodies/{body}/export.csv",
+    ("POST", "/bodies/{body_id:int}/contacts"): "/bodies/{body}/contacts",
+    ("POST", "/bodies/{body_id:int}/contacts/{contact_id:int}/deactivate"): "/bodies/{body}/contacts/1/deactivate",
+})
+ALLOWED_STATUS.update({key: 400 for key in (
+    ("POST", "/compliance/chasers"), ("POST", "/compliance/extensions"), ("POST", "/compliance/assignments"),
+    ("POST", "/bodies/{body_id:int}/contacts"), ("POST", "/bodies/{body_id:int}/contacts/{contact_id:int}/deactivate"),
+)})
+ALLOWED_STATUS[("GET", "/compliance/export.csv")] = 200
 
 # remedies: holidays (no path values to fill; an empty form is refused with its reason)
 ALLOWED_STATUS[("POST", "/admin/holidays")] = 400

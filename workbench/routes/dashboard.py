@@ -1,4 +1,4 @@
-"""The home page: a dashboard for the signed-in user's role, and the Compliance and Reports areas."""
+"""The home page: a dashboard for the signed-in user's role, and the Reports area (Compliance is remedies.compliance_routes)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
 from investigations.queries import CaseFilters, decided_between, list_cases, stage_counts, unassigned_count, viewer_for
 from remedies.compliance import financial_year_of
-from workbench.roles import ALL_STAFF, COMPLIANCE, REPORTING, Role
+from workbench.roles import ALL_STAFF, REPORTING, Role
 from workbench.tables import User
 from workbench.templating import render
 
@@ -54,13 +54,6 @@ async def home(request: HTMXRequest) -> HTMXBlockTemplate:
     elif role is Role.REPORT_WRITER:
         context["decisions"] = await decisions_summary(user, *financial_year_of(date.today()))
     return render(request, "dashboard/home.html", context)
-
-
-@get("/compliance", name="compliance", opt={"roles": COMPLIANCE})
-async def compliance_area(request: HTMXRequest) -> HTMXBlockTemplate:
-    today = date.today()
-    decisions = await decisions_summary(request.user, today - timedelta(days=90), today)
-    return render(request, "dashboard/compliance.html", {"decisions": decisions})
 
 
 @get("/reports", name="reports", opt={"roles": REPORTING})
