@@ -106,3 +106,42 @@ async def deactivate_contact(body_id: int, contact_id: int, user: User, ip: str 
                            summary=f"{CONTACT_ROLES.get(updated[0]['role'], updated[0]['role'])} "
                                    f"{updated[0]['name']} deactivated",
                            changes={"contact_id": contact_id}, ip=ip)
+
+
+#: Who stands in when a body has no active contact in a role: the chase must still reach someone.
+CONTACT_FALLBACKS: dict[str, tuple[str, ...]] = {
+    "link_officer": ("link_officer", "monitoring_officer", "chief_executive"),
+    "chief_executive": ("chief_executive", "monitoring_officer", "link_officer"),
+    "monitoring_officer": ("monitoring_officer", "chief_executive", "link_officer"),
+}
+
+
+def choose_contact(contacts: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
+    """The contact a letter for ``role`` goes to, from one body's contacts (pure).
+
+    The first role in ``CONTACT_FALLBACKS[role]`` with an active contact wins; within a role the
+    most recently added active contact (the current holder of the post).
+    """
+    for candidate in CONTACT_FALLBACKS.get(role, (role,)):
+        active = [c for c in contacts if c["role"] == candidate and c["active"]]
+        if active:
+            return max(active, key=lambda c: c["id"])
+    return None
+
+
+async def contacts_by_body(body_ids: list[int] | set[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every active contact of these bodies, a query per thousand bodies (the chase scan writes to many)."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    ids = sorted(set(body_ids))
+    for start in range(0, len(ids), 1000):
+        rows = await BodyContact.select().where(
+            BodyContact.body.is_in(ids[start:start + 1000]) & (BodyContact.active == True)  # noqa: E712
+        )
+        for row in rows:
+            out.setdefault(row["body"], []).append(row)
+    return out
+
+
+async def contact_for(body_id: int, role: str) -> dict[str, Any] | None:
+    """The body's contact for ``role`` (chief executive, else monitoring officer, else link officer...)."""
+    return choose_contact((await contacts_by_body([body_id])).get(body_id, []), role)

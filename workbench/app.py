@@ -23,9 +23,11 @@ from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
 from remedies.compliance_routes import BodyPagesController, ComplianceController
-from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies.holiday_routes import HolidaysController
+from systemic.api import similar_cases_api
+from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies import api as remedies_api
+from remedies.letter_routes import chase_letter
 from remedies.statistics_routes import statistics_page
 from workbench.auth import auth_middleware, role_guard
 from workbench.db import close_database, open_database
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 # remedies: case page
                 CaseRecommendationsController, RecommendationController,
                 # remedies: chasing
+                chase_letter,
                 # remedies: holidays
                 HolidaysController,
                 # remedies: compliance screens
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             import_cases_api,
             search_bodies,
             # remedies: API
+            similar_cases_api,
             *remedies_api.HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),
         ],

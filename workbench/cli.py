@@ -270,6 +270,21 @@ def cmd_recompute_due_dates(args: argparse.Namespace) -> None:
         print(f"  ... and {report.moved - 20:,} more (--verbose lists them all)")
 
 
+def cmd_chase(args: argparse.Namespace) -> None:
+    """The chase ladder's daily scan by hand: the same code as the scheduled job."""
+    from remedies.chasing import chase, today_in_office
+
+    settings = _settings_or_exit()
+    report = asyncio.run(chase(args.as_of or today_in_office(), dry_run=args.dry_run, settings=settings))
+    verb = "Would fire" if report.dry_run else "Fired"
+    for fired in report.fired:
+        print(f"  {verb}: {fired.case_reference}  {fired.body_name}  {fired.rung.key}  {fired.fire_on.isoformat()}"
+              + (f"  (firing {fired.firing_id})" if fired.firing_id else ""))
+    print(report.summary())
+    if report.dry_run:
+        print("Dry run: nothing was written or sent.")
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -348,6 +363,11 @@ def build_parser() -> argparse.ArgumentParser:
     recompute.add_argument("--verbose", action="store_true", help="list every moved due date")
     recompute.add_argument("--user", help="the member of staff the audit log names (default: system)")
     recompute.set_defaults(func=cmd_recompute_due_dates)
+
+    chase = sub.add_parser("chase", help="run the chase ladder's scan now (the daily job's code): fire due rungs, send letters")
+    chase.add_argument("--dry-run", action="store_true", help="list what would fire; write and send nothing")
+    chase.add_argument("--as-of", type=_iso_date, help="scan as if today were this date (YYYY-MM-DD; default today)")
+    chase.set_defaults(func=cmd_chase)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

@@ -17,9 +17,10 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from remedies.chasing import run_daily_chase
 from remedies.recompute import recompute_nightly
 from workbench.audit import record_event, verify_chain
-from workbench.settings import Settings
+from workbench.settings import Settings, get_settings
 
 log = logging.getLogger("workbench.scheduler")
 
@@ -46,10 +47,13 @@ async def check_audit_chain() -> None:
 
 def jobs() -> list[Job]:
     """Every scheduled job; domains add theirs here."""
+    chase_hour, chase_minute = get_settings().chase_at
     return [
         Job("audit-chain", check_audit_chain, CronTrigger(hour=2, minute=30, timezone=TIMEZONE)),
         # remedies: holidays. Before the day's chasing, so a holiday a package upgrade brought has moved the due dates.
         Job("recompute-due-dates", recompute_nightly, CronTrigger(hour=1, minute=15, timezone=TIMEZONE)),
+        # remedies: chasing. The chase ladder's daily scan at WORKBENCH_CHASE_AT; exactly once is the database's job.
+        Job("chase", run_daily_chase, CronTrigger(hour=chase_hour, minute=chase_minute, timezone=TIMEZONE)),
     ]
 
 

@@ -63,6 +63,7 @@ ROUTES = {
     ("POST", "/recommendations/{recommendation_id:int}/escalation"): {C, M, A},
     ("GET", "/recommendations/{recommendation_id:int}/evidence/{evidence_id:int}/files/{file_id:int}"): STAFF,
     # remedies: chasing
+    ("GET", "/recommendations/{recommendation_id:int}/letters/{firing_id:int}"): {I, C, M, A},
     # remedies: holidays
     ("GET", "/admin/holidays"): {A},
     ("POST", "/admin/holidays"): {A},
@@ -80,6 +81,8 @@ ROUTES = {
     ("GET", "/compliance/statistics"): {C, R, M, A},
     ("GET", "/api/stats/compliance"): {C, R, M, A},
     ("GET", "/api/recommendations"): STAFF,
+    # systemic
+    ("GET", "/api/cases/{reference:str}/similar"): STAFF,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -105,6 +108,7 @@ CALLS = {
     ("POST", "/cases/{reference:str}/documents"): "/cases/{case}/documents",
     ("GET", "/cases/{reference:str}/documents/{document_id:int}"): "/cases/{case}/documents/{document}",
     ("GET", "/api/cases/{reference:str}"): "/api/cases/{case}",
+    ("GET", "/api/cases/{reference:str}/similar"): "/api/cases/{case}/similar",
     ("GET", "/api/stats/compliance"): "/api/stats/compliance?by=body,year",
     ("GET", "/api/recommendations"): "/api/recommendations?status=open,due_soon,overdue",
     ("GET", "/schema/{path:str}"): "/schema/openapi.json",
@@ -118,6 +122,10 @@ JSON_BODIES = {
 }
 # What an allowed role gets when the call is not merely "not refused": an empty upload is a 400.
 ALLOWED_STATUS = {("POST", "/cases/{reference:str}/documents"): 400}
+
+# remedies: chasing
+CALLS[("GET", "/recommendations/{recommendation_id:int}/letters/{firing_id:int}")] = \
+    "/recommendations/{recommendation}/letters/{firing}"
 
 # remedies: compliance screens (an empty bulk action or contact form is refused with its reason)
 CALLS.update({
@@ -211,9 +219,13 @@ def path_values(run, db, tmp_path, monkeypatch):
     evidence = run(add_evidence(recommendation, date(2026, 1, 20), "Apology letter",
                                 [("apology.txt", io.BytesIO(b"Sorry\n"))], uploader, tmp_path / "uploads"))
     evidence_file = run(EvidenceFile.select(EvidenceFile.id).where(EvidenceFile.evidence == evidence).first())["id"]
+    # remedies: chasing. The chase scan after the recommendation's due date (5 February 2026) fires its letters.
+    from remedies.chasing import chase
+
+    firing = next(f.firing_id for f in run(chase(date(2026, 2, 20))).fired if f.recommendation_id == recommendation)
     return {"case": row["reference"].replace(" ", "-"), "document": document,
             "decided_case": decided["reference"].replace(" ", "-"), "body": decided["body_id"],
-            "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file}
+            "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file, "firing": firing}
 
 
 def _call(client, method, path, path_values):
