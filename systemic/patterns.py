@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,8 +31,9 @@ __all__ = ["Group", "PatternSettings", "find_groups", "signature"]
 
 @dataclass(frozen=True)
 class PatternSettings:
-    threshold: int = 70  # score (0-100) for two cases to count as the same pattern
-    min_cosine: float = 0.35  # candidates below this text similarity are not scored at all
+    threshold: int = 50  # score (0-100) for two cases to count as the same pattern: 9 in 10 pairs at 50+ share
+    # a fault pattern in the labelled set (benchmarks/similarity.py)
+    min_cosine: float = 0.15  # candidates below this text similarity are not scored at all
     neighbours: int = 10  # per case, from the sparse product
     min_cases: int = 3
     min_bodies: int = 2
@@ -60,18 +61,19 @@ def signature(case_ids: Sequence[int]) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(case_ids)).encode()).hexdigest()
 
 
-def _neighbour_pairs(profiles: Sequence[CaseProfile], settings: PatternSettings,
-                     progress: Callable[[int, int], None] | None) -> list[tuple[int, int, float]]:
-    """(i, j, cosine) for each case's nearest neighbours, by blocks of the sparse self-product."""
+def _neighbour_pairs(profiles: Sequence[CaseProfile],
+                     settings: PatternSettings) -> Iterator[tuple[list[tuple[int, int, float]], int, int]]:
+    """(i, j, cosine) for each case's nearest neighbours, by blocks of the sparse self-product:
+    one list of pairs per block, with how many rows are done out of how many."""
     index = SimilarityIndex((i, p.terms) for i, p in enumerate(profiles))
     matrix = index._base.tocsr()  # rows in profile order
     df = np.diff(matrix.tocsc().indptr)
     keep = np.flatnonzero(df <= max(settings.min_cases, settings.common_term_share * len(profiles)))
     reduced = matrix[:, keep].tocsr()
     transposed = reduced.T.tocsc()
-    pairs: list[tuple[int, int, float]] = []
     n = reduced.shape[0]
     for start in range(0, n, settings.block):
+        pairs: list[tuple[int, int, float]] = []
         block = (reduced[start:start + settings.block] @ transposed).tocsr()
         block.data[block.data < settings.min_cosine] = 0
         block.eliminate_zeros()
@@ -85,9 +87,7 @@ def _neighbour_pairs(profiles: Sequence[CaseProfile], settings: PatternSettings,
                 best = np.argpartition(-vals, settings.neighbours - 1)[: settings.neighbours]
                 cols, vals = cols[best], vals[best]
             pairs.extend((row, int(c), float(v)) for c, v in zip(cols, vals))
-        if progress:
-            progress(min(start + settings.block, n), n)
-    return pairs
+        yield pairs, min(start + settings.block, n), n
 
 
 class _UnionFind:
@@ -112,18 +112,23 @@ def find_groups(profiles: Sequence[CaseProfile], settings: PatternSettings = Pat
     if len(profiles) < 2:
         return []
     edges: dict[tuple[int, int], int] = {}
-    for i, j, cosine in _neighbour_pairs(profiles, settings, progress):
-        key = (min(i, j), max(i, j))
-        if key in edges:
-            continue
-        s = points(profiles[i], profiles[j], cosine, weights)
-        if s >= settings.threshold:
-            edges[key] = s
+    seen: set[tuple[int, int]] = set()
+    for pairs, done, total in _neighbour_pairs(profiles, settings):
+        for i, j, cosine in pairs:
+            key = (min(i, j), max(i, j))
+            if key in seen:
+                continue
+            seen.add(key)
+            s = points(profiles[i], profiles[j], cosine, weights)
+            if s >= settings.threshold:
+                edges[key] = s
+        if progress:  # after scoring the block's pairs: the scoring is most of the work
+            progress(done, total)
     components = _components(len(profiles), edges)
     groups: list[Group] = []
-    for members in components:
-        for part in _split(members, profiles, edges, settings):
-            group = _describe(part, profiles, edges, settings)
+    for members, inside in zip(components, _edges_by_component(components, edges)):
+        for part in _split(members, profiles, inside, settings):
+            group = _describe(part, profiles, inside, settings)
             if group is not None:
                 groups.append(group)
     groups.sort(key=lambda g: (-len(g.case_ids), -g.score, g.case_ids))
@@ -138,6 +143,15 @@ def _components(n: int, edges: dict[tuple[int, int], int]) -> list[list[int]]:
     for node in {x for edge in edges for x in edge}:
         members[finder.find(node)].append(node)
     return [sorted(m) for m in members.values() if len(m) >= 2]
+
+
+def _edges_by_component(components: list[list[int]], edges: dict[tuple[int, int], int]) -> list[dict[tuple[int, int], int]]:
+    """Each component's own edges, so describing a group never walks every edge of the caseload."""
+    where = {node: k for k, members in enumerate(components) for node in members}
+    inside: list[dict[tuple[int, int], int]] = [{} for _ in components]
+    for (i, j), s in edges.items():
+        inside[where[i]][(i, j)] = s
+    return inside
 
 
 def _split(members: list[int], profiles: Sequence[CaseProfile], edges: dict[tuple[int, int], int],
