@@ -38,6 +38,7 @@ from workbench.workdays import WorkingDayCalendar
 PAGE_SIZE = 50
 EXPORT_BATCH = 2_000
 MAX_PAGE = 100_000
+PENNY = Decimal("0.01")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,7 +185,7 @@ EXPORT_COLUMNS: Sequence[tuple[str, str]] = (
     ("remedy_type", "Remedy type"),
     ("kind", "Personal or service improvement"),
     ("description", "What the body must do"),
-    ("amount", "Amount (£)"),
+    ("amount", "Amount (GBP)"),
     ("status", "Status"),
     ("original_due_on", "Original due date"),
     ("due_on", "Due date"),
@@ -408,8 +409,8 @@ def finish_rows(rows: list[dict[str, Any]], awaiting: Mapping[int, date], today:
                 calendar: WorkingDayCalendar) -> list[dict[str, Any]]:
     """Add what the screen shows beside the stored columns: status, age, labels (pure)."""
     for row in rows:
-        if row["amount"] is not None and not isinstance(row["amount"], Decimal):
-            row["amount"] = Decimal(str(row["amount"]))
+        if row["amount"] is not None:  # pounds and pence, whatever the engine hands back (SQLite: 250)
+            row["amount"] = Decimal(str(row["amount"])).quantize(PENNY)
         row["status"] = status_of(row, today, calendar)
         row["status_colour"] = STATUS_COLOURS[row["status"]]
         row["age"] = age_working_days(row["due_on"], today, calendar)
