@@ -12,6 +12,7 @@ Pure: no database, no web framework. The weights are tuned on labelled sets by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -49,18 +50,27 @@ class CaseProfile:
 
 @dataclass(frozen=True)
 class Weights:
-    """Points out of 100: text, subcategory (or category), body (or kind of body), remedies and time
-    add up to exactly 100, so two identical cases score 100."""
+    """Points for each kind of likeness; a score is the points won out of the most two cases can win,
+    so two identical cases score 100.
+
+    Tuned on the labelled set (``benchmarks/similarity.py``): the text decides most; the same
+    subcategory and the same body help; the same kind of body and closeness in time barely
+    predict the same fault, so they weigh little (they still show as reasons).
+    """
 
     text: float = 70.0
-    cosine_share: float = 0.6  # of the text points: cosine, the rest token-set ratio
-    same_subcategory: float = 14.0
-    same_category: float = 5.0
+    cosine_share: float = 0.7  # of the text points: TF-IDF cosine, the rest rapidfuzz token-set ratio
+    same_subcategory: float = 10.0
+    same_category: float = 3.0
     same_body: float = 6.0
-    same_body_type: float = 3.0
-    similar_remedies: float = 5.0
-    close_in_time: float = 5.0
+    same_body_type: float = 0.5
+    similar_remedies: float = 3.0
+    close_in_time: float = 0.5
     close_days: int = 365
+
+    @property
+    def maximum(self) -> float:
+        return self.text + self.same_subcategory + self.same_body + self.similar_remedies + self.close_in_time
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,8 @@ class Similarity:
 def shared_terms(a: CaseProfile, b: CaseProfile, limit: int = 4) -> list[str]:
     """The phrases (runs of shared word pairs), then words, both texts use, longest first, as ``a``
     wrote them: the visible evidence of similarity."""
-    common = set(a.terms) & set(b.terms)
-    words = [t for t in a.terms if " " not in t]
+    common = {t for t in set(a.terms) & set(b.terms) if not t.startswith("~")}  # concepts are not words
+    words = [t for t in a.terms if " " not in t and not t.startswith("~")]
     phrases: list[list[str]] = []
     run: list[str] = []
     for left, right in zip(words, words[1:]):
@@ -101,7 +111,7 @@ def shared_terms(a: CaseProfile, b: CaseProfile, limit: int = 4) -> list[str]:
 def _parts(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights,
            explain: bool) -> list[tuple[float, str]]:
     ratio = fuzz.token_set_ratio(query.word_text, other.word_text) / 100 if query.terms and other.terms else 0.0
-    text = weights.text * (weights.cosine_share * min(cosine, 1.0) + (1 - weights.cosine_share) * ratio)
+    text = weights.text * (weights.cosine_share * math.sqrt(max(0.0, min(cosine, 1.0))) + (1 - weights.cosine_share) * ratio)
     parts: list[tuple[float, str]] = []
     if text >= 1:
         reason = ""
@@ -134,7 +144,7 @@ def _parts(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weigh
 
 def points(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights = Weights()) -> int:
     """The score alone, without building reasons (the scan scores many pairs, and shows groups)."""
-    return max(0, min(100, round(sum(p for p, _ in _parts(query, other, cosine, weights, explain=False)))))
+    return _percent(sum(p for p, _ in _parts(query, other, cosine, weights, explain=False)), weights)
 
 
 def score(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weights = Weights()) -> Similarity:
@@ -142,7 +152,11 @@ def score(query: CaseProfile, other: CaseProfile, cosine: float, weights: Weight
     parts = _parts(query, other, cosine, weights, explain=True)
     total = sum(p for p, _ in parts)
     parts.sort(key=lambda p: -p[0])
-    return Similarity(other.reference, max(0, min(100, round(total))), tuple(r for _, r in parts), other.id)
+    return Similarity(other.reference, _percent(total, weights), tuple(r for _, r in parts), other.id)
+
+
+def _percent(points_won: float, weights: Weights) -> int:
+    return max(0, min(100, round(100 * points_won / weights.maximum)))
 
 
 def rank(query: CaseProfile, candidates: Sequence[tuple[CaseProfile, float]], limit: int,

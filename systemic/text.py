@@ -35,10 +35,51 @@ STOP_WORDS = frozenset(
     letter letters email emails phone call called case cases matter matters issue issues raised raise
     mother father son daughter wife husband partner family
     january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday year years month months week weeks day days
-    time times date dates also still now later earlier recently previously
+    monday tuesday wednesday thursday friday saturday sunday
+    also still now later earlier recently previously
     """.split()
 )
+
+# Abbreviations caseworkers and bodies use, spelt out so "DRE" meets "disability-related expenditure".
+ABBREVIATIONS = {
+    "dre": "disability related expenditure",
+    "ehc": "education health care",
+    "ehcp": "education health care plan",
+    "ehcps": "education health care plans",
+    "sen": "special educational needs",
+    "dfg": "disabled facilities grant",
+    "dfgs": "disabled facilities grants",
+    "pcn": "penalty charge notice",
+    "pcns": "penalty charge notices",
+    "asb": "anti social behaviour",
+    "dpa": "deferred payment agreement",
+    "ctr": "council tax reduction",
+    "ctrs": "council tax reduction",
+    "ot": "occupational therapist",
+    "b&b": "bed breakfast",
+    "bnb": "bed breakfast",
+    "hmo": "house multiple occupation",
+    "dols": "deprivation liberty safeguards",
+    "chc": "continuing healthcare",
+}
+
+# Words that name the same thing in a complaint, grouped under one concept ("~delay"), so "took ten
+# months", "waited" and "late" meet. Added beside the words themselves, never instead of them.
+CONCEPTS = {
+    "delay": "late delay delayed delays wait waited waiting slow timescale timescales deadline deadlines overdue "
+             "lengthy prolonged",
+    "refuse": "refuse refused refusal refusing decline declined turned reject rejected deny denied",
+    "charge": "charge charges charged charging fee fees contribution contributions invoice invoices bill billed "
+              "overcharged overpaid arrears",
+    "transport": "transport travel bus taxi escort journey journeys minibus",
+    "visit": "visit visits visited carer carers homecare domiciliary",
+    "notify": "notify notified notification consult consulted consultation neighbour neighbours publicise publicised",
+    "temporary": "temporary hostel emergency interim",
+    "capital": "capital savings assets property",
+    "review": "review reviews reviewed annual",
+    "assess": "assess assessed assessment assessments reassess reassessment",
+}
+_CONCEPT_OF = {word: f"~{concept}" for concept, words in CONCEPTS.items() for word in words.split()}
 
 # Phrases from templates and decisions that say nothing about what went wrong.
 _BOILERPLATE = [
@@ -64,7 +105,7 @@ _WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
 
 # Longest first; each suffix removed only when at least 3 letters remain ("charging" -> "charg").
 _SUFFIXES = ("ational", "ations", "ation", "ments", "ment", "ingly", "ings", "ing", "edly", "ies", "ied",
-             "ers", "er", "ed", "es", "ly", "s")
+             "ed", "es", "ly", "s")
 
 
 @lru_cache(maxsize=50_000)
@@ -100,8 +141,13 @@ def clean(text: str, names: Iterable[str] = ()) -> str:
 
 def tokens(text: str, names: Iterable[str] = ()) -> list[str]:
     """Stemmed content words, in order (for n-grams and for rapidfuzz's token comparison)."""
-    words = (w.replace("’", "'").split("'")[0] for w in _WORD.findall(clean(text, names)))
-    return [stem(w) for w in words if w not in STOP_WORDS and len(w) > 1]
+    out: list[str] = []
+    for word in _WORD.findall(clean(text, names)):
+        word = word.replace("’", "'").split("'")[0]
+        for part in ABBREVIATIONS.get(word, word).split():
+            if part not in STOP_WORDS and len(part) > 1:
+                out.append(stem(part))
+    return out
 
 
 def surface_words(text: str) -> dict[str, str]:
@@ -113,6 +159,8 @@ def surface_words(text: str) -> dict[str, str]:
 
 
 def terms(text: str, names: Iterable[str] = ()) -> list[str]:
-    """The matching vocabulary of a text: its stemmed words and adjacent pairs ("financi assess")."""
+    """The matching vocabulary of a text: its stemmed words, adjacent pairs ("financial assess") and
+    the concepts its words name ("~delay")."""
     words = tokens(text, names)
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    concepts = [_CONCEPT_OF[w] for w in _WORD.findall(clean(text, names)) if w in _CONCEPT_OF]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])] + concepts

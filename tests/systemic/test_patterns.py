@@ -29,7 +29,7 @@ def profile(i, text, body, fault=True, sub="adult-care-services/charging"):
 def test_a_fault_across_three_bodies_is_one_group_and_unrelated_cases_are_not():
     profiles = [profile(i, t, body=i) for i, t in enumerate(DRE)]
     profiles += [profile(10 + i, t, body=1, sub=f"other/{i}") for i, t in enumerate(NOISE)]
-    groups = find_groups(profiles, PatternSettings(threshold=60, min_cosine=0.2))
+    groups = find_groups(profiles, PatternSettings(threshold=50, min_cosine=0.15))
     assert len(groups) == 1
     group = groups[0]
     assert group.kind == "across_bodies"
@@ -40,11 +40,11 @@ def test_a_fault_across_three_bodies_is_one_group_and_unrelated_cases_are_not():
 
 def test_the_same_fault_found_twice_at_one_body_is_a_repeat():
     profiles = [profile(0, DRE[0], body=7), profile(1, DRE[1], body=7)]
-    groups = find_groups(profiles, PatternSettings(threshold=60, min_cosine=0.2))
+    groups = find_groups(profiles, PatternSettings(threshold=50, min_cosine=0.15))
     assert [g.kind for g in groups] == ["repeat_at_body"]
     assert any("Fault found 2 times at Council 7" in r for r in groups[0].reasons)
 
 
 def test_without_fault_two_cases_at_one_body_are_not_a_pattern():
     profiles = [profile(0, DRE[0], body=7, fault=False), profile(1, DRE[1], body=7, fault=False)]
-    assert find_groups(profiles, PatternSettings(threshold=60, min_cosine=0.2)) == []
+    assert find_groups(profiles, PatternSettings(threshold=50, min_cosine=0.15)) == []

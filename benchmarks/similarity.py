@@ -1,0 +1,165 @@
+"""Similar cases: quality against a TF-IDF baseline, and query speed at scale.
+
+    .venv/bin/python benchmarks/similarity.py [--labelled FILE] [--distractors N] [--cases N] [--queries N]
+
+Quality: imports a labelled JSON Lines file (default ``systemic/data/labelled_cases.jsonl``; any
+file in the workbench import format with a ``pattern`` field per line) through the real importer
+into a scratch SQLite database and prints
+precision at 5 and mean reciprocal rank for the workbench's ranking and for the baseline (TF-IDF
+over plain words plus a same-subcategory bonus). With ``--housing-ombudsman`` it also scores the
+Housing Ombudsman file's findings, their category as the label (coarse: ten categories).
+
+Speed (``--cases N``, e.g. 200000): seeds N demo cases, builds the index as a web process does, and
+prints the build time, index memory and the 50th/95th percentile of a similar-cases query (in
+process, excluding HTTP). Targets: p95 under 50 ms at 200,000 cases, under 250 ms at 1,000,000,
+index memory under 1 GB at 200,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gzip
+import io
+import json
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_LABELLED = ROOT / "systemic" / "data" / "labelled_cases.jsonl"
+HOUSING = Path(os.environ.get("WORKBENCH_SHARED_DIR", ROOT.parent / "shared")) / "data" / "housing-ombudsman-findings.jsonl.gz"
+
+
+def scratch_environment() -> Path:
+    data_dir = Path(tempfile.mkdtemp(prefix="workbench-similar-"))
+    os.environ.update({
+        "WORKBENCH_DATA_DIR": str(data_dir),
+        "WORKBENCH_DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
+        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
+        "WORKBENCH_SCHEDULER": "off",
+    })
+    return data_dir
+
+
+def labels_of(lines: list[str]) -> dict[str, str]:
+    """reference -> pattern, from the labelled file (the importer ignores the extra field)."""
+    out = {}
+    for line in lines:
+        if line.strip():
+            data = json.loads(line)
+            out[data["reference"]] = data.get("pattern", "none")
+    return out
+
+
+async def quality(labelled: Path, distractors: int, housing: int) -> None:
+    from investigations.demo import load_demo
+    from investigations.importing import import_cases
+    from systemic.evaluation import baseline_ranker, evaluate, matcher_ranker
+    from systemic.profiles import load_profiles
+    from workbench.cli import migrate_database
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        await migrate_database()
+        if distractors:
+            await load_demo(cases=distractors, seed=5, quiet=True)
+    lines = labelled.read_text(encoding="utf-8").splitlines()
+    report = await import_cases(lines, None, source=str(labelled.name))
+    print(f"imported {report.inserted} labelled cases ({len(report.rejected)} rejected), {distractors} demo distractors")
+    profiles = await load_profiles()
+    by_reference = labels_of(lines)
+    labels = {p.id: by_reference[p.reference] for p in profiles if p.reference in by_reference}
+    print(evaluate("workbench", profiles, labels, matcher_ranker(profiles)).line())
+    print(evaluate("baseline (TF-IDF + subcat)", profiles, labels, baseline_ranker(profiles)).line())
+    if housing:
+        await housing_quality(housing)
+
+
+async def housing_quality(sample: int) -> None:
+    """The Housing Ombudsman's findings: label = category; each finding is its own 'case'."""
+    from investigations.importing import clean_ho_text
+    from systemic.evaluation import baseline_ranker, evaluate, matcher_ranker
+    from systemic.similarity import CaseProfile
+    from systemic.text import terms
+
+    profiles, labels = [], {}
+    with gzip.open(HOUSING, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            data = json.loads(line)
+            for finding in data["findings"]:
+                text = clean_ho_text(finding.get("complaint") or "")
+                if not text:
+                    continue
+                i = len(profiles) + 1
+                t = tuple(terms(text))
+                profiles.append(CaseProfile(id=i, reference=str(i), terms=t, body_names=(data["body"],),
+                                            body_ids=frozenset({hash(data["body"])}), text=text,
+                                            words=" ".join(x for x in t if " " not in x)))
+                labels[i] = finding["category"]
+    queries = set(random.Random(7).sample([p.id for p in profiles], min(sample, len(profiles))))
+    rankers = {"workbench": matcher_ranker(profiles), "baseline (TF-IDF)": baseline_ranker(profiles, 0.0)}
+    for name, ranker in rankers.items():
+        subset = [p for p in profiles if p.id in queries]
+        result = evaluate(f"HO {name}", subset, labels, lambda q, k, r=ranker: r(q, k))
+        print(result.line())
+
+
+async def speed(cases: int, queries: int) -> None:
+    from investigations.demo import load_demo
+    from systemic.matching import current_matcher
+    from workbench.cli import migrate_database
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        await migrate_database()
+        started = time.perf_counter()
+        await load_demo(cases=cases, seed=9, quiet=True)
+    print(f"seeded {cases:,} demo cases in {time.perf_counter() - started:.0f} s")
+    tracemalloc.start()
+    started = time.perf_counter()
+    matcher = await current_matcher()
+    built = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"index built in {built:.1f} s; memory at peak {peak / 2**20:.0f} MB (profiles and index)")
+    ids = random.Random(3).sample(list(matcher.profiles), min(queries, len(matcher.profiles)))
+    timings = []
+    for case_id in ids:
+        started = time.perf_counter()
+        matcher.similar(case_id, 10)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p95 = timings[int(0.95 * (len(timings) - 1))]
+    print(f"similar-cases query over {len(matcher.profiles):,} cases: p50 {statistics.median(timings):.1f} ms, "
+          f"p95 {p95:.1f} ms ({len(timings)} queries)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--labelled", type=Path, default=DEFAULT_LABELLED)
+    parser.add_argument("--distractors", type=int, default=0,
+                        help="demo cases mixed in (their templated texts repeat the labelled patterns unlabelled, "
+                             "so they lower both scores: use for speed of the pipeline, not quality)")
+    parser.add_argument("--housing-ombudsman", type=int, default=0, metavar="QUERIES",
+                        help="also score this many Housing Ombudsman findings against all of them")
+    parser.add_argument("--cases", type=int, default=0, help="measure speed with this many demo cases")
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    scratch_environment()
+    import workbench  # noqa: F401  (sets PICCOLO_CONF)
+
+    if args.cases:
+        asyncio.run(speed(args.cases, args.queries))
+    else:
+        asyncio.run(quality(args.labelled, args.distractors, args.housing_ombudsman))
+
+
+if __name__ == "__main__":
+    main()
