@@ -48,6 +48,7 @@ __all__ = [
     "make_recommendation",
     "record_chaser_sent",
     "state_of",
+    "record_others_affected",
     "status_of",
 ]
 
@@ -422,3 +423,27 @@ async def record_chaser_sent(recommendation_ids: Sequence[int], note: str, user:
         await record_event(user, "recommendation.chased", "recommendation", ",".join(map(str, recommendation_ids)),
                            summary=f"Chaser sent on {changed}", changes={"note": note.strip()})
     return changed
+
+
+async def record_others_affected(recommendation_id: int, remedied: int, user: User, detail: str = "") -> bool:
+    """The number of people beyond the complainant the body has remedied, as it last reported.
+
+    Systemic cohorts (``systemic.issues``) keep the body's reports in full; this keeps the
+    recommendation's own figure (which the compliance statistics count) in step. Recorded on a
+    closed recommendation too: a body goes on reporting after it has complied. Returns whether it
+    changed. Joins the caller's write transaction.
+    """
+    if remedied < 0:
+        raise RemedyError("The number of others affected cannot be negative", "others_affected")
+    row = await _load(recommendation_id)
+    if row["others_affected"] == remedied:
+        return False
+    async with write_transaction():
+        await Recommendation.update({Recommendation.others_affected: remedied, Recommendation.updated_at: _now()}).where(
+            Recommendation.id == row["id"])
+        title = f"Others affected remedied: {remedied:,}"
+        await add_history(row["id"], user, "others_affected", title, detail)
+        await add_event(row["case"], user, "recommendation", title, detail)
+        await record_event(user, "recommendation.others_affected", "recommendation", row["id"], summary=title,
+                           changes=diff({"others_affected": row["others_affected"]}, {"others_affected": remedied}))
+    return True

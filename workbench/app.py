@@ -25,6 +25,7 @@ from investigations.routes import CasePagesController
 from remedies.compliance_routes import BodyPagesController, ComplianceController
 from remedies.holiday_routes import HolidaysController
 from systemic.api import similar_cases_api
+from systemic import routes as systemic_routes
 from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies import api as remedies_api
 from remedies.letter_routes import chase_letter
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ComplianceController, BodyPagesController,
                 # remedies: statistics pages
                 statistics_page,
+                # systemic: pages
+                *systemic_routes.HANDLERS,
             ]),
             me,
             issue_token,

@@ -33,8 +33,9 @@ async def decided_case(body: str = "Hampshire County Council", decided_on: date 
     await person.save()
     now = datetime.now(timezone.utc)
     inv = await user(investigator)
+    number = next(_numbers)  # a valid reference however many cases a test run makes: 25 900 001, ... 25 901 000
     case = Case(
-        reference=f"25 9{next(_numbers):02d} 001", received_on=date(2025, 9, 1), decided_on=decided_on,
+        reference=f"25 9{number // 1000:02d} {number % 1000:03d}", received_on=date(2025, 9, 1), decided_on=decided_on,
         category=sub["category"], subcategory=sub["id"], stage="final_decision", outcome="upheld_fault_injustice",
         investigator=inv.id, restricted=restricted, complainant=person.id, summary="Care charge ignored DRE.",
         stage_entered_on=decided_on, created_at=now, updated_at=now,

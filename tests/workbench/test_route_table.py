@@ -83,6 +83,21 @@ ROUTES = {
     ("GET", "/api/recommendations"): STAFF,
     # systemic
     ("GET", "/api/cases/{reference:str}/similar"): STAFF,
+    ("GET", "/cases/{reference:str}/similar"): STAFF,
+    ("POST", "/cases/{reference:str}/similar/dismiss"): {I, M, A},
+    ("POST", "/cases/{reference:str}/similar/link"): {I, M, A},
+    ("GET", "/cases/new/similar"): {I, M, A},
+    ("GET", "/systemic"): STAFF,
+    ("GET", "/systemic/new"): {M, A},
+    ("POST", "/systemic/new"): {M, A},
+    ("GET", "/systemic/{issue_id:int}"): STAFF,
+    ("POST", "/systemic/{issue_id:int}/status"): {M, A},
+    ("POST", "/systemic/{issue_id:int}/owner"): {M, A},
+    ("POST", "/systemic/{issue_id:int}/cases"): {I, M, A},
+    ("POST", "/systemic/{issue_id:int}/cases/remove"): {I, M, A},
+    ("POST", "/systemic/{issue_id:int}/cohorts"): {I, C, M, A},
+    ("POST", "/systemic/{issue_id:int}/cohorts/{cohort_id:int}/updates"): {I, C, M, A},
+    ("POST", "/systemic/{issue_id:int}/cohorts/{cohort_id:int}/recommendation"): {I, C, M, A},
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -163,6 +178,22 @@ JSON_BODIES[("POST", "/api/cases/import")] = {
 }
 
 
+# systemic (an empty form is refused with its reason)
+CALLS.update({
+    ("GET", "/cases/{reference:str}/similar"): "/cases/{case}/similar",
+    ("POST", "/cases/{reference:str}/similar/dismiss"): "/cases/{case}/similar/dismiss",
+    ("POST", "/cases/{reference:str}/similar/link"): "/cases/{case}/similar/link",
+    ("GET", "/cases/new/similar"): "/cases/new/similar?summary=care+charges+ignored+disability+expenditure",
+    ("GET", "/systemic/{issue_id:int}"): "/systemic/{issue}",
+    **{("POST", f"/systemic/{{issue_id:int}}/{action}"): f"/systemic/{{issue}}/{action}"
+       for action in ("status", "owner", "cases", "cases/remove", "cohorts")},
+    **{("POST", f"/systemic/{{issue_id:int}}/cohorts/{{cohort_id:int}}/{action}"): f"/systemic/{{issue}}/cohorts/{{cohort}}/{action}"
+       for action in ("updates", "recommendation")},
+})
+ALLOWED_STATUS.update({key: 400 for key in ROUTES if key[0] == "POST" and (
+    key[1].startswith("/systemic") or key[1].startswith("/cases/{reference:str}/similar"))})
+
+
 def app_routes(app):
     for route in app.routes:
         for method in getattr(route, "methods", ()):
@@ -223,9 +254,15 @@ def path_values(run, db, tmp_path, monkeypatch):
     from remedies.chasing import chase
 
     firing = next(f.firing_id for f in run(chase(date(2026, 2, 20))).fired if f.recommendation_id == recommendation)
+    # systemic: an issue bundling the decided case, with a cohort at its body
+    from systemic.issues import create_issue, open_cohort
+
+    issue = run(create_issue("Route table issue", "", uploader, cases=[decided]))
+    cohort = run(open_cohort(issue, decided["body_id"], uploader))
     return {"case": row["reference"].replace(" ", "-"), "document": document,
             "decided_case": decided["reference"].replace(" ", "-"), "body": decided["body_id"],
-            "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file, "firing": firing}
+            "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file, "firing": firing,
+            "issue": issue, "cohort": cohort}
 
 
 def _call(client, method, path, path_values):
