@@ -40,6 +40,7 @@ class PatternSettings:
     min_repeat: int = 2
     max_group: int = 200  # a bigger component is split by subcategory, then cut to its best-linked cases
     common_term_share: float = 0.05  # terms in more than this share of cases are dropped from the product
+    common_floor: int = 200  # ...but a term in this few cases is never too common (a small caseload's groups can grow)
     block: int = 2000
 
 
@@ -68,7 +69,7 @@ def _neighbour_pairs(profiles: Sequence[CaseProfile],
     index = SimilarityIndex((i, p.terms) for i, p in enumerate(profiles))
     matrix = index._base.tocsr()  # rows in profile order
     df = np.diff(matrix.tocsc().indptr)
-    keep = np.flatnonzero(df <= max(settings.min_cases, settings.common_term_share * len(profiles)))
+    keep = np.flatnonzero(df <= max(settings.common_floor, settings.common_term_share * len(profiles)))
     reduced = matrix[:, keep].tocsr()
     transposed = reduced.T.tocsc()
     n = reduced.shape[0]

@@ -26,6 +26,7 @@ from remedies.compliance_routes import BodyPagesController, ComplianceController
 from remedies.holiday_routes import HolidaysController
 from systemic.api import similar_cases_api
 from systemic import routes as systemic_routes
+from systemic import scan_routes as systemic_scan_routes
 from remedies.case_routes import CaseRecommendationsController, RecommendationController
 from remedies import api as remedies_api
 from remedies.letter_routes import chase_letter
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 statistics_page,
                 # systemic: pages
                 *systemic_routes.HANDLERS,
+                # systemic: scan
+                *systemic_scan_routes.HANDLERS,
             ]),
             me,
             issue_token,
@@ -124,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Ombudsman Workbench API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
-        lifespan=[database, scheduler],
+        lifespan=[database, scheduler, systemic_scan_routes.background_scans],
         request_max_body_size=REQUEST_MAX_BODY,
         logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=True),
         debug=False,

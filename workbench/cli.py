@@ -285,6 +285,64 @@ def cmd_chase(args: argparse.Namespace) -> None:
         print("Dry run: nothing was written or sent.")
 
 
+def cmd_scan(args: argparse.Namespace) -> None:
+    """The pattern scan by hand: the same code as the nightly job and the "Scan now" button."""
+    from datetime import date
+
+    from investigations.access import Viewer
+    from systemic.candidates import groups_of_scan, scan_view
+    from systemic.scan import ReviewError, ScanBusy, last_twelve_months, run_scan
+    from workbench.roles import Role
+
+    end = args.end or date.today()
+    start = args.start or last_twelve_months(end)[0]
+    print(f"Scanning cases from {start.isoformat()} to {end.isoformat()} for emerging patterns.")
+
+    def progress(phase: str, done: int, total: int) -> None:
+        share = f" ({100 * done // total}%)" if total else ""
+        print(f"  {phase}: {done:,} of {total:,}{share}", flush=True)
+
+    async def run():
+        scan_id = await run_scan(start, end, await _cli_user(args.user), on_progress=progress)
+        return await scan_view(scan_id), await groups_of_scan(scan_id, Viewer(user_id=0, role=Role.ADMINISTRATOR))
+
+    try:
+        scan, groups = asyncio.run(run())
+    except (ScanBusy, ReviewError) as refused:
+        print(f"workbench: {refused}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # recorded on the scan as failed; say so plainly
+        print(f"workbench: the scan failed: {exc}", file=sys.stderr)
+        sys.exit(1)
+    print(scan.detail)
+    for group in groups:
+        bodies = ", ".join(group.bodies[:3]) + (f" and {len(group.bodies) - 3} more" if len(group.bodies) > 3 else "")
+        print(f"  [{group.kind_label}] {group.size} cases, {len(group.bodies)} bod{'y' if len(group.bodies) == 1 else 'ies'}"
+              f" ({bodies}), score {group.score}: {group.title}")
+    if groups:
+        print("Review them at /systemic/candidates.")
+
+
+def cmd_similar(args: argparse.Namespace) -> None:
+    """The cases most like one case, with the score and reasons (as GET /api/cases/{reference}/similar)."""
+    from investigations.access import Viewer
+    from investigations.queries import CaseNotFound
+    from systemic.suggestions import MAX_LIMIT, similar_for_case
+    from workbench.roles import Role
+
+    if not 1 <= args.limit <= MAX_LIMIT:
+        print(f"workbench: --limit must be between 1 and {MAX_LIMIT}", file=sys.stderr)
+        sys.exit(1)
+    try:
+        case, found = asyncio.run(similar_for_case(Viewer(user_id=0, role=Role.ADMINISTRATOR), args.reference, args.limit))
+    except CaseNotFound:
+        print(f"workbench: no case {args.reference!r}", file=sys.stderr)
+        sys.exit(1)
+    print(f"Cases most similar to {case['reference']}:" if found else f"No cases similar to {case['reference']}.")
+    for similar in found:
+        print(f"  {similar.reference:<14} {similar.score:>3}  {'; '.join(similar.reasons)}")
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -368,6 +426,17 @@ def build_parser() -> argparse.ArgumentParser:
     chase.add_argument("--dry-run", action="store_true", help="list what would fire; write and send nothing")
     chase.add_argument("--as-of", type=_iso_date, help="scan as if today were this date (YYYY-MM-DD; default today)")
     chase.set_defaults(func=cmd_chase)
+
+    scan = sub.add_parser("scan", help="scan the caseload for emerging patterns (groups of similar cases) now")
+    scan.add_argument("--from", dest="start", type=_iso_date, help="first day of the period (default: 12 months before --to)")
+    scan.add_argument("--to", dest="end", type=_iso_date, help="last day of the period (default: today)")
+    scan.add_argument("--user", help="the member of staff the audit log names (default: system)")
+    scan.set_defaults(func=cmd_scan)
+
+    similar = sub.add_parser("similar", help="print the cases most similar to one case, with scores and reasons")
+    similar.add_argument("reference", help="a case reference, like 25 001 234")
+    similar.add_argument("--limit", type=int, default=10, help="how many (1 to 50; default 10)")
+    similar.set_defaults(func=cmd_similar)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from remedies.chasing import run_daily_chase
 from remedies.recompute import recompute_nightly
+from systemic.scan import scan_nightly
 from workbench.audit import record_event, verify_chain
 from workbench.settings import Settings, get_settings
 
@@ -54,6 +55,8 @@ def jobs() -> list[Job]:
         Job("recompute-due-dates", recompute_nightly, CronTrigger(hour=1, minute=15, timezone=TIMEZONE)),
         # remedies: chasing. The chase ladder's daily scan at WORKBENCH_CHASE_AT; exactly once is the database's job.
         Job("chase", run_daily_chase, CronTrigger(hour=chase_hour, minute=chase_minute, timezone=TIMEZONE)),
+        # systemic: scan. The caseload of the last 12 months for emerging patterns, while the office is quiet.
+        Job("pattern-scan", scan_nightly, CronTrigger(hour=3, minute=30, timezone=TIMEZONE)),
     ]
 
 

@@ -98,6 +98,12 @@ ROUTES = {
     ("POST", "/systemic/{issue_id:int}/cohorts"): {I, C, M, A},
     ("POST", "/systemic/{issue_id:int}/cohorts/{cohort_id:int}/updates"): {I, C, M, A},
     ("POST", "/systemic/{issue_id:int}/cohorts/{cohort_id:int}/recommendation"): {I, C, M, A},
+    # systemic: scan
+    ("GET", "/systemic/candidates"): {M, A},
+    ("POST", "/systemic/candidates/{group_id:int}/promote"): {M, A},
+    ("POST", "/systemic/candidates/{group_id:int}/dismiss"): {M, A},
+    ("POST", "/systemic/scans"): {M, A},
+    ("GET", "/systemic/scans/{scan_id:int}"): {M, A},
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -193,6 +199,15 @@ CALLS.update({
 ALLOWED_STATUS.update({key: 400 for key in ROUTES if key[0] == "POST" and (
     key[1].startswith("/systemic") or key[1].startswith("/cases/{reference:str}/similar"))})
 
+# systemic: scan (a candidate group and a finished scan from path_values; an empty promote or dismiss is
+# refused with its reason, an empty "Scan now" scans the last 12 months and goes to the scan's page)
+CALLS.update({
+    ("POST", "/systemic/candidates/{group_id:int}/promote"): "/systemic/candidates/{candidate}/promote",
+    ("POST", "/systemic/candidates/{group_id:int}/dismiss"): "/systemic/candidates/{candidate}/dismiss",
+    ("GET", "/systemic/scans/{scan_id:int}"): "/systemic/scans/{scan}",
+})
+ALLOWED_STATUS[("POST", "/systemic/scans")] = 303
+
 
 def app_routes(app):
     for route in app.routes:
@@ -259,10 +274,22 @@ def path_values(run, db, tmp_path, monkeypatch):
 
     issue = run(create_issue("Route table issue", "", uploader, cases=[decided]))
     cohort = run(open_cohort(issue, decided["body_id"], uploader))
+    # systemic: scan. A finished scan that proposed a group of the decided case and the demo case.
+    from datetime import datetime, timezone
+
+    from systemic.tables import CandidateGroup, ScanRun
+
+    scan = ScanRun(started_at=datetime.now(timezone.utc), finished_at=datetime.now(timezone.utc), status="finished",
+                   period_start=date(2025, 1, 1), period_end=date(2026, 1, 31), detail="Route table")
+    run(scan.save())
+    candidate = CandidateGroup(kind="repeat_at_body", signature="route-table", case_ids=[decided["id"], row["id"]],
+                               body_ids=[decided["body_id"]], title="Route table group", reasons=["Planted"], score=80,
+                               found_at=datetime.now(timezone.utc), scan=scan.id)
+    run(candidate.save())
     return {"case": row["reference"].replace(" ", "-"), "document": document,
             "decided_case": decided["reference"].replace(" ", "-"), "body": decided["body_id"],
             "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file, "firing": firing,
-            "issue": issue, "cohort": cohort}
+            "issue": issue, "cohort": cohort, "candidate": candidate.id, "scan": scan.id}
 
 
 def _call(client, method, path, path_values):
