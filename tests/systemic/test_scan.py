@@ -456,3 +456,10 @@ def test_workbench_similar_prints_the_similar_cases_and_refuses_an_unknown_refer
         main(["similar", "99 999 999"])
     assert exit_info.value.code == 1
     assert "no case '99 999 999'" in capsys.readouterr().err
+
+
+def test_the_systemic_issues_page_links_managers_to_the_candidates(client, anonymous):
+    client.sign_in_as("manager")
+    assert 'href="/systemic/candidates"' in client.get("/systemic").text
+    anonymous.sign_in_as("investigator")
+    assert 'href="/systemic/candidates"' not in anonymous.get("/systemic").text
