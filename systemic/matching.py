@@ -73,14 +73,14 @@ async def current_matcher() -> CaseMatcher:
     async with _lock():
         if _matcher is None:
             started = datetime.now(timezone.utc) - timedelta(seconds=1)  # overlap: never miss a save
-            profiles = await load_profiles()
+            profiles = await load_profiles(keep_text=False)
             _matcher = await anyio.to_thread.run_sync(CaseMatcher, profiles)
             _watermark, _last_refresh = started, time.monotonic()
         elif time.monotonic() - _last_refresh >= REFRESH_EVERY:
             started = datetime.now(timezone.utc) - timedelta(seconds=1)
             changed = await changed_since(_watermark)
             if changed:
-                _matcher.upsert(await load_profiles(changed))
+                _matcher.upsert(await load_profiles(changed, keep_text=False))
             _watermark, _last_refresh = started, time.monotonic()
         return _matcher
 

@@ -40,12 +40,11 @@ class CaseProfile:
     remedy_types: frozenset[str] = frozenset()
     when: date | None = None  # decision date, else received
     fault: bool = False
-    words: str = field(default="", compare=False)  # the unigram terms joined, for rapidfuzz
     text: str = field(default="", compare=False, repr=False)  # the text as written, for showing shared words
 
     @property
     def word_text(self) -> str:
-        return self.words or " ".join(t for t in self.terms if " " not in t)
+        return " ".join(t for t in self.terms if " " not in t and not t.startswith("~"))
 
 
 @dataclass(frozen=True)

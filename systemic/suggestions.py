@@ -14,6 +14,7 @@ from investigations.access import Viewer, may_view_case
 from investigations.queries import CaseNotFound, get_case
 from investigations.tables import Case
 from systemic.matching import current_matcher
+from systemic.profiles import load_profiles
 from systemic.similarity import CaseProfile, Similarity
 from systemic.tables import DismissedSuggestion
 from systemic.text import terms
@@ -48,9 +49,8 @@ async def similar_for_case(viewer: Viewer, reference: str, limit: int = 10) -> t
     dismissed = [r["other"] for r in await DismissedSuggestion.select(DismissedSuggestion.other).where(
         DismissedSuggestion.case == case["id"])]
     matcher = await current_matcher()
-    if case["id"] not in matcher.profiles:
-        raise CaseNotFound(reference)  # pragma: no cover - the refresh loads every saved case
-    found = matcher.similar(case["id"], limit + 20, exclude=dismissed)
+    query = (await load_profiles([case["id"]]))[0]  # with its text as written, to word the reasons
+    found = matcher.similar_to(query, limit + 20, exclude=dismissed)
     return case, await _visible(viewer, found, limit)
 
 
