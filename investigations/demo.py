@@ -71,6 +71,7 @@ class DemoResult:
     people: int
     users_created: int
     seconds: float
+    recommendations: int = 0
 
 
 def _stage_for_age(rng: random.Random, age_days: int) -> Stage:
@@ -361,7 +362,8 @@ async def gather_inputs(staff: dict[str, int]) -> DemoInputs:
 
 
 async def load_demo(
-    cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False
+    cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False,
+    recommendations_per_case: float = 2.5,
 ) -> DemoResult:
     started = time.perf_counter()
     if only_if_empty and await Case.count() > 0:
@@ -370,12 +372,17 @@ async def load_demo(
         return DemoResult(0, 0, 0, 0.0)
     staff, users_created = await ensure_demo_staff()
     anchor = anchor or date.today()
-    plan = plan_demo(await gather_inputs(staff), cases, seed, anchor, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    plan = plan_demo(await gather_inputs(staff), cases, seed, anchor, now)
     await _insert(Person, plan.people)
     await _insert(Case, plan.cases)
     await _insert(CaseBody, plan.links)
     await _insert(Finding, plan.findings)
     await _reset_sequences(Person, Case, CaseBody)
+    from remedies.demo import load_remedies_demo  # remedies builds on the cases just loaded
+
+    remedies = await load_remedies_demo(plan.cases, plan.people, seed=seed, anchor=anchor, now=now,
+                                        per_case=recommendations_per_case)
     async with write_transaction():
         existing = {r["year"] for r in await ReferenceCounter.select(ReferenceCounter.year)}
         for year, last in plan.counters.items():
@@ -387,8 +394,9 @@ async def load_demo(
                            changes={"after": {"cases": cases, "seed": seed, "anchor": anchor.isoformat()}})
     seconds = time.perf_counter() - started
     if not quiet:
-        print(f"Loaded {cases:,} demo cases and {len(plan.people):,} people in {seconds:.1f} s.")
-    return DemoResult(cases, len(plan.people), users_created, seconds)
+        print(f"Loaded {cases:,} demo cases, {len(plan.people):,} people and {remedies.recommendations:,} "
+              f"recommendations in {seconds:.1f} s.")
+    return DemoResult(cases, len(plan.people), users_created, seconds, remedies.recommendations)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

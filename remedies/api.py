@@ -71,9 +71,22 @@ class FiltersOut:
 
 
 @dataclass
+class GroupFigureOut:
+    """A figure in a breakdown: its formula, name and source are those of the same key in ``statistics``."""
+
+    key: str
+    value: int | float | str | None
+    numerator: int
+    denominator: int | None
+    too_few: bool
+    display: str
+
+
+@dataclass
 class GroupOut:
     group: str  # the body's name, the category's name or the financial year's label
-    statistics: list[FigureOut]
+    recommendations: int
+    statistics: list[GroupFigureOut]
 
 
 @dataclass
@@ -82,6 +95,7 @@ class ComplianceStats:
     recommendations: int  # how many recommendations the figures describe
     statistics: list[FigureOut]
     breakdowns: dict[str, list[GroupOut]]  # "body", "category", "year": as asked for with ?by=
+    # (each group's figures carry their counts; the formula of each key is given once, in statistics)
 
 
 def figure_out(key: str, figure: Figure) -> FigureOut:
@@ -100,6 +114,15 @@ def figures_out(stats: dict[str, Figure]) -> list[FigureOut]:
     return [figure_out(key, figure) for key, figure in stats.items()]
 
 
+def group_out(group: str, stats: dict[str, Figure]) -> GroupOut:
+    figures = [figure_out(key, figure) for key, figure in stats.items()]
+    return GroupOut(
+        group=group,
+        recommendations=sum(f.numerator for f in figures if f.key.startswith("remedies.")),
+        statistics=[GroupFigureOut(f.key, f.value, f.numerator, f.denominator, f.too_few, f.display) for f in figures],
+    )
+
+
 def stats_out(report: compliance_report.Report) -> ComplianceStats:
     f = report.filters
     year = None
@@ -114,7 +137,7 @@ def stats_out(report: compliance_report.Report) -> ComplianceStats:
         recommendations=report.recommendations,
         statistics=figures_out(report.statistics),
         breakdowns={
-            name: [GroupOut(group, figures_out(stats)) for group, stats in groups.items()]
+            name: [group_out(group, stats) for group, stats in groups.items()]
             for name, groups in report.breakdowns.items()
         },
     )
@@ -128,8 +151,8 @@ def stats_out(report: compliance_report.Report) -> ComplianceStats:
         "improvements, people remedied beyond the complainant, amounts paid) with its value, numerator, "
         "denominator, formula, source (LGSCO definition or ours) and a too_few flag. Filters: body (id or exact "
         "name), year (financial year, 1 April to 31 March, by original due date: 2025 or 2025-26), category "
-        "(id, slug or name). by=body,category,year adds per-group breakdowns; a breakdown cannot be asked "
-        "for what its own filter fixes. Restricted cases the caller may not see are not counted. For "
+        "(id, slug or name). by=body,category,year adds per-group breakdowns (each figure's counts; its formula "
+        "is the same key's in statistics); a breakdown cannot be asked for what its own filter fixes. Restricted cases the caller may not see are not counted. For "
         "compliance officers, report writers, managers and administrators."
     ),
 )

@@ -104,7 +104,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     if args.cases < 0:
         sys.exit("workbench: --cases must be 0 or more")
-    asyncio.run(load_demo(cases=args.cases, seed=args.seed, only_if_empty=args.if_empty))
+    if args.recommendations_per_case < 1:
+        sys.exit("workbench: --recommendations-per-case must be 1 or more")
+    asyncio.run(load_demo(cases=args.cases, seed=args.seed, only_if_empty=args.if_empty,
+                          recommendations_per_case=args.recommendations_per_case))
     print("\nDemo logins (demo mode only):")
     for username, password, role in demo_logins():
         print(f"  {username:<14} {password:<16} {role}")
@@ -382,6 +385,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cases", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
     demo.add_argument("--if-empty", action="store_true", help="do nothing if there are already cases")
+    demo.add_argument("--recommendations-per-case", type=float, default=2.5,
+                      help="average recommendations on each upheld case (default 2.5, i.e. 1 to 4; "
+                           "10.3 gives about 300,000 for 100,000 cases)")
     demo.set_defaults(func=cmd_demo)
 
     importer = sub.add_parser("import", help="import historical cases from a JSON Lines file (.jsonl or .jsonl.gz)")

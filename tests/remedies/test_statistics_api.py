@@ -126,6 +126,8 @@ def test_breakdowns(client, made):
     per_body = {g["group"]: {s["key"]: s for s in g["statistics"]} for g in body["breakdowns"]["body"]}
     assert set(per_body) == {HANTS, KENT}
     assert per_body[KENT]["compliance_rate"]["display"] == "100.0% (1 of 1)"
+    assert "formula" not in per_body[KENT]["compliance_rate"]  # given once, in statistics
+    assert {g["group"]: g["recommendations"] for g in body["breakdowns"]["body"]} == {HANTS: 5, KENT: 2}
     per_year = {g["group"]: {s["key"]: s for s in g["statistics"]} for g in body["breakdowns"]["year"]}
     assert list(per_year) == ["2024-25", "2025-26"]
     assert per_year["2025-26"]["late_compliance_rate"]["numerator"] == 1
