@@ -419,14 +419,14 @@ def plan_remedies(
 
 _PAST_DUE = _Weighted(PAST_DUE)
 _NOT_YET_DUE = _Weighted(NOT_YET_DUE)
-#: Long past due (18 months): mostly settled one way or another.
+#: Due more than about 13 months ago: settled one way or another, but for a few.
 _LONG_PAST_DUE = _Weighted({k: w for k, w in PAST_DUE.items()
-                            if k not in ("outstanding", "awaiting_verdict", "insufficient", "extended_far")})
+                            if k not in ("outstanding", "escalated", "awaiting_verdict", "insufficient", "extended_far")})
 
 
 def _draw(rng: random.Random, rec: dict, anchor: date) -> str:
     age = (anchor - rec["original_due_on"]).days
-    if age > 540 and rng.random() < 0.8:
+    if age > 400 and rng.random() < 0.95:  # a few still outstanding after a year: the ladder's referral rung
         return _LONG_PAST_DUE.draw(rng)
     return (_PAST_DUE if age > 10 else _NOT_YET_DUE).draw(rng)
 
