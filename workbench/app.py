@@ -38,8 +38,9 @@ from workbench.protection import allowed_hosts_middleware, csrf_middleware, secu
 from workbench.roles import ROLE_LABELS, Role
 from workbench.routes.account_api import issue_token, me
 from workbench.routes.audit_log import audit_log
-from workbench.routes.dashboard import home, reports_area
+from workbench.routes.dashboard import home
 from workbench.routes.login import login_page, login_submit, logout
+from workbench.routes.reports import ReportsController, reports_area
 from workbench.scheduler import run_scheduler
 from workbench.sessions import STORE_NAME, session_config, session_store
 from workbench.settings import Settings, get_settings
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health,
             # The HTML pages: not part of the API, so not in its OpenAPI schema.
             Router(path="/", include_in_schema=False, route_handlers=[
-                login_page, login_submit, logout, home, reports_area, audit_log,
+                login_page, login_submit, logout, home, audit_log,
                 IntakeController, CasePagesController, CaseworkController, CaseDocumentsController,
                 # remedies: case page
                 CaseRecommendationsController, RecommendationController,
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 statistics_page,
                 # systemic: pages
                 *systemic_routes.HANDLERS,
+                # documents
+                reports_area, ReportsController,
                 # systemic: scan
                 *systemic_scan_routes.HANDLERS,
             ]),

@@ -102,7 +102,10 @@ def catalogue() -> list[DocumentKind]:
             if exc.name != module:
                 raise
             continue
-        kinds.append(getattr(imported, name)())
+        kind = getattr(imported, name, None)
+        if kind is None:  # the module exists (it has other work in it) but the kind is not written yet
+            continue
+        kinds.append(kind())
     return kinds
 
 

@@ -104,6 +104,13 @@ ROUTES = {
     ("POST", "/systemic/candidates/{group_id:int}/dismiss"): {M, A},
     ("POST", "/systemic/scans"): {M, A},
     ("GET", "/systemic/scans/{scan_id:int}"): {M, A},
+    # documents
+    ("GET", "/reports/bodies"): {I, R, M, A},
+    ("GET", "/reports/{kind:str}"): {I, R, M, A},  # an investigator only for a document about one case
+    ("GET", "/reports/{kind:str}/preview"): {I, R, M, A},
+    ("POST", "/reports/{kind:str}/generate"): {I, R, M, A},
+    ("GET", "/reports/jobs/{job_id:str}"): {I, R, M, A},  # only the user who asked sees a job
+    ("GET", "/reports/jobs/{job_id:str}/download"): {I, R, M, A},
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/{file_path:path}"): PUBLIC,
 }
@@ -209,6 +216,19 @@ CALLS.update({
 ALLOWED_STATUS[("POST", "/systemic/scans")] = 303
 
 
+# documents (a test document kind about one case, so investigators are allowed too; each role's own finished job)
+CALLS.update({
+    ("GET", "/reports/bodies"): "/reports/bodies?body_query=kent",
+    ("GET", "/reports/{kind:str}"): "/reports/test-case-note?case={case}",
+    ("GET", "/reports/{kind:str}/preview"): "/reports/test-case-note/preview?case={case}",
+    ("POST", "/reports/{kind:str}/generate"): "/reports/test-case-note/generate",
+    ("GET", "/reports/jobs/{job_id:str}"): "/reports/jobs/{report_job}",
+    ("GET", "/reports/jobs/{job_id:str}/download"): "/reports/jobs/{report_job}/download",
+})
+ALLOWED_STATUS[("POST", "/reports/{kind:str}/generate")] = 400  # an empty form: "Enter the case reference"
+ALLOWED_STATUS[("GET", "/reports/{kind:str}/preview")] = 200
+
+
 def app_routes(app):
     for route in app.routes:
         for method in getattr(route, "methods", ()):
@@ -235,7 +255,7 @@ def test_every_protected_handler_names_the_roles_in_the_table(app):
 
 
 @pytest.fixture
-def path_values(run, db, tmp_path, monkeypatch):
+def path_values(run, db, tmp_path, monkeypatch, request):
     """Values for the path parameters in CALLS: an unrestricted case, and a document on it."""
     import io
 
@@ -286,7 +306,23 @@ def path_values(run, db, tmp_path, monkeypatch):
                                body_ids=[decided["body_id"]], title="Route table group", reasons=["Planted"], score=80,
                                found_at=datetime.now(timezone.utc), scan=scan.id)
     run(candidate.save())
-    return {"case": row["reference"].replace(" ", "-"), "document": document,
+    # documents: a finished job belonging to the role the test signs in as (anyone else's job is 404)
+    from tests.conftest import USERS_BY_ROLE
+    from tests.workbench.test_reports_area import CaseNote
+    from workbench import reports
+    from workbench.report_jobs import JobStore
+    from workbench.routes import reports as report_routes
+
+    monkeypatch.setattr(reports, "_KINDS", (*reports._KINDS, ("tests.workbench.test_reports_area", "CaseNote")))
+    store = JobStore(tmp_path / "generated")
+    monkeypatch.setattr(report_routes, "job_store", lambda: store)
+    role = request.node.callspec.params.get("role") if hasattr(request.node, "callspec") else None
+    owner = run(User.objects().where(User.username == USERS_BY_ROLE[role.value if role else "administrator"]).first())
+    job = store.create(owner.id, CaseNote(), {"case": row["reference"]})
+    job.status, job.filename = "done", "Route table.docx"
+    store.store_document(job, b"PK route table")
+    store.save(job)
+    return {"case": row["reference"].replace(" ", "-"), "document": document, "report_job": job.id,
             "decided_case": decided["reference"].replace(" ", "-"), "body": decided["body_id"],
             "recommendation": recommendation, "evidence": evidence, "evidence_file": evidence_file, "firing": firing,
             "issue": issue, "cohort": cohort, "candidate": candidate.id, "scan": scan.id}

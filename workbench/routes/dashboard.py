@@ -1,4 +1,5 @@
-"""The home page: a dashboard for the signed-in user's role, and the Reports area (Compliance is remedies.compliance_routes)."""
+"""The home page: a dashboard for the signed-in user's role (the Reports area is workbench.routes.reports;
+Compliance is remedies.compliance_routes)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
 from investigations.queries import CaseFilters, decided_between, list_cases, stage_counts, unassigned_count, viewer_for
 from remedies.compliance import financial_year_of
-from workbench.roles import ALL_STAFF, REPORTING, Role
+from workbench.roles import ALL_STAFF, Role
 from workbench.tables import User
 from workbench.templating import render
 
@@ -54,11 +55,3 @@ async def home(request: HTMXRequest) -> HTMXBlockTemplate:
     elif role is Role.REPORT_WRITER:
         context["decisions"] = await decisions_summary(user, *financial_year_of(date.today()))
     return render(request, "dashboard/home.html", context)
-
-
-@get("/reports", name="reports", opt={"roles": REPORTING})
-async def reports_area(request: HTMXRequest) -> HTMXBlockTemplate:
-    start, end = financial_year_of(date.today())
-    previous = await decisions_summary(request.user, date(start.year - 1, 4, 1), date(start.year, 3, 31))
-    current = await decisions_summary(request.user, start, end)
-    return render(request, "dashboard/reports.html", {"current": current, "previous": previous})
