@@ -22,6 +22,7 @@ from investigations.casework_api import CaseworkApiController
 from investigations.casework_routes import CaseworkController
 from investigations.intake_routes import IntakeController
 from investigations.routes import CasePagesController
+from investigations.statement_api import statement_docx
 from remedies.compliance_routes import BodyPagesController, ComplianceController
 from remedies.holiday_routes import HolidaysController
 from systemic.api import similar_cases_api
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             import_cases_api,
             search_bodies,
             # remedies: API
+            # documents: API
+            statement_docx,
             similar_cases_api,
             *remedies_api.HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static", include_in_schema=False),

@@ -264,6 +264,7 @@ class WordDocument:
         """A two-column table of labels and values (Word's answer to a summary list)."""
         table = self.doc.add_table(rows=0, cols=2)
         table.style = self.doc.styles[TABLE_STYLE]
+        _table_look(table, header_row=False)  # every row is a label and its value: none is a header
         for label, value in pairs:
             cells = table.add_row().cells
             _add_runs(cells[0].paragraphs[0], strong(label))
@@ -385,15 +386,16 @@ def _repeat_as_header(row) -> None:
     tr_pr.append(cant_split)
 
 
-def _table_look(table: Table) -> None:
-    """Tell Word to apply the style's first-row formatting (and no banding)."""
+def _table_look(table: Table, header_row: bool = True) -> None:
+    """Tell Word whether to apply the style's first-row formatting (and no banding)."""
     tbl_pr = table._tbl.tblPr
     look = tbl_pr.find(qn("w:tblLook"))
     if look is None:
         look = OxmlElement("w:tblLook")
         tbl_pr.append(look)
-    for attribute, value in (("w:firstRow", "1"), ("w:lastRow", "0"), ("w:firstColumn", "0"),
-                             ("w:lastColumn", "0"), ("w:noHBand", "1"), ("w:noVBand", "1"), ("w:val", "0420")):
+    for attribute, value in (("w:firstRow", "1" if header_row else "0"), ("w:lastRow", "0"), ("w:firstColumn", "0"),
+                             ("w:lastColumn", "0"), ("w:noHBand", "1"), ("w:noVBand", "1"),
+                             ("w:val", "0420" if header_row else "0400")):  # the same flags as a bit mask
         look.set(qn(attribute), value)
 
 

@@ -105,6 +105,7 @@ ROUTES = {
     ("POST", "/systemic/scans"): {M, A},
     ("GET", "/systemic/scans/{scan_id:int}"): {M, A},
     # documents
+    ("GET", "/api/cases/{reference:str}/statement.docx"): STAFF,
     ("GET", "/reports/bodies"): {I, R, M, A},
     ("GET", "/reports/{kind:str}"): {I, R, M, A},  # an investigator only for a document about one case
     ("GET", "/reports/{kind:str}/preview"): {I, R, M, A},
@@ -214,6 +215,11 @@ CALLS.update({
     ("GET", "/systemic/scans/{scan_id:int}"): "/systemic/scans/{scan}",
 })
 ALLOWED_STATUS[("POST", "/systemic/scans")] = 303
+
+
+# documents (the decided case has a finding and a recommendation: a real statement comes back)
+CALLS[("GET", "/api/cases/{reference:str}/statement.docx")] = "/api/cases/{decided_case}/statement.docx?version=public"
+ALLOWED_STATUS[("GET", "/api/cases/{reference:str}/statement.docx")] = 200
 
 
 # documents (a test document kind about one case, so investigators are allowed too; each role's own finished job)
