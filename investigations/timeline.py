@@ -13,16 +13,15 @@ from investigations.tables import CaseEvent
 from workbench.tables import User
 
 
+def event_row(case_id: int, user: User | None, kind: str, title: str, detail: str = "",
+              at: datetime | None = None) -> dict[str, Any]:
+    """The values of one timeline event, for ``add_event`` or a ``bulk_insert`` of many."""
+    return {"case": case_id, "at": at or datetime.now(timezone.utc), "by": user.id if user else None,
+            "actor_name": user.full_name if user else "System", "kind": kind, "title": title[:200], "detail": detail}
+
+
 async def add_event(case_id: int, user: User | None, kind: str, title: str, detail: str = "") -> None:
-    await CaseEvent(
-        case=case_id,
-        at=datetime.now(timezone.utc),
-        by=user.id if user else None,
-        actor_name=user.full_name if user else "System",
-        kind=kind,
-        title=title[:200],
-        detail=detail,
-    ).save()
+    await CaseEvent(**event_row(case_id, user, kind, title, detail)).save()
 
 
 async def case_timeline(case_id: int, limit: int = 200) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ from remedies.calendar import office_calendar
 from remedies.compliance import REMEDY_TYPES
 from remedies.status import RecommendationState, Status, derive_status, extend
 from remedies.tables import Evidence, EvidenceFile, Extension, Recommendation, RecommendationEvent
-from workbench.audit import diff, record_event
-from workbench.db import write_transaction
+from workbench.audit import Entry, diff, record_event, record_events
+from workbench.db import bulk_insert, write_transaction
 from workbench.tables import User
 from workbench.workdays import DueRule, WorkingDayCalendar, format_date_long
 
@@ -43,12 +43,13 @@ __all__ = [
     "due_rule",
     "due_rule_of",
     "escalate",
+    "escalate_many",
     "extend_due_date",
     "history_row",
     "make_recommendation",
     "record_chaser_sent",
-    "state_of",
     "record_others_affected",
+    "state_of",
     "status_of",
 ]
 
@@ -383,6 +384,32 @@ async def escalate(recommendation_id: int, note: str, user: User | None, today: 
         await record_event(user, "recommendation.escalated", "recommendation", row["id"], summary="Escalated",
                            changes={"note": note})
     return True
+
+
+async def escalate_many(recommendation_ids: Sequence[int], note: str, user: User | None,
+                        today: date | None = None) -> list[int]:
+    """Mark many escalated at once (the chase scan's escalation rung); returns those newly escalated.
+
+    The same change as ``escalate``, one statement for the lot: closed or already escalated ones
+    are left alone. Joins the caller's write transaction.
+    """
+    ids = sorted(set(recommendation_ids))
+    today = today or date.today()
+    changed: list[int] = []
+    async with write_transaction():
+        for start in range(0, len(ids), 500):
+            rows = await Recommendation.update({
+                Recommendation.escalated_on: today, Recommendation.updated_at: _now(),
+                Recommendation.version: Recommendation.version + 1,
+            }).where(
+                Recommendation.id.is_in(ids[start:start + 500]) & (Recommendation.outcome == "")
+                & Recommendation.escalated_on.is_null()
+            ).returning(Recommendation.id)
+            changed += sorted(r["id"] for r in rows)
+        await bulk_insert(RecommendationEvent, [history_row(rid, user, "escalated", "Escalated", note) for rid in changed])
+        await record_events(user, [Entry("recommendation.escalated", "recommendation", rid, "Escalated", {"note": note})
+                                   for rid in changed])
+    return changed
 
 
 async def assign(recommendation_ids: Sequence[int], assignee_id: int | None, user: User) -> int:

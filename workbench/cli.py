@@ -276,9 +276,18 @@ def cmd_recompute_due_dates(args: argparse.Namespace) -> None:
 def cmd_chase(args: argparse.Namespace) -> None:
     """The chase ladder's daily scan by hand: the same code as the scheduled job."""
     from remedies.chasing import chase, today_in_office
+    from workbench.db import close_database, open_database
 
     settings = _settings_or_exit()
-    report = asyncio.run(chase(args.as_of or today_in_office(), dry_run=args.dry_run, settings=settings))
+
+    async def run():
+        await open_database(use_pool=settings.db_pool)  # as in the app: a pool on PostgreSQL
+        try:
+            return await chase(args.as_of or today_in_office(), dry_run=args.dry_run, settings=settings)
+        finally:
+            await close_database()
+
+    report = asyncio.run(run())
     verb = "Would fire" if report.dry_run else "Fired"
     for fired in report.fired:
         print(f"  {verb}: {fired.case_reference}  {fired.body_name}  {fired.rung.key}  {fired.fire_on.isoformat()}"

@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from functools import cache
 
 import docx
 from docx.enum.section import WD_ORIENT
@@ -50,6 +51,7 @@ NUMBERED_STYLE = "Numbered Paragraph"
 TABLE_STYLE = "Workbench Table"
 ADDRESS_STYLE = "Letter Address"
 SMALL_STYLE = "Small Print"
+CAPTION_STYLE = "Caption"
 BLACK = RGBColor(0x0B, 0x0C, 0x0C)  # GOV.UK text colour
 HEADER_FILL = "F3F2F1"  # GOV.UK light grey, for table header rows
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: fixed, so bytes repeat
@@ -85,11 +87,22 @@ class WordDocument:
 
     def __init__(self, title: str = "", *, author: str = "Ombudsman Workbench",
                  created: date | datetime | None = None, subject: str = "") -> None:
-        self.doc = docx.Document()
-        self._numbering_id: int | None = None
-        self._page_setup()
-        self._house_styles()
+        # The house template is built once per process (the chase scan writes hundreds of letters).
+        self.doc = docx.Document(io.BytesIO(_house_template()))
         self._properties(title, author, subject, created)
+
+    @classmethod
+    def _build_template(cls) -> bytes:
+        """The blank document in the house style: page, styles, numbering; unused table styles dropped."""
+        builder = cls.__new__(cls)
+        builder.doc = docx.Document()
+        builder._numbering_id = None
+        builder._page_setup()
+        builder._house_styles()
+        _drop_unused_table_styles(builder.doc)
+        out = io.BytesIO()
+        builder.doc.save(out)
+        return out.getvalue()
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -119,9 +132,13 @@ class WordDocument:
             heading.paragraph_format.space_before = Pt(18 if level == 1 else 12)
             heading.paragraph_format.space_after = Pt(6)
             heading.paragraph_format.keep_with_next = True
-        for name in ("Header", "Footer", "List Bullet", "List Bullet 2", "Title"):
+        for name in ("Header", "Footer", "List Bullet", "List Bullet 2", "Title", CAPTION_STYLE):
             _set_font(styles[name].element.get_or_add_rPr())
         styles["Header"].font.size = styles["Footer"].font.size = Pt(9)
+        caption = styles[CAPTION_STYLE]
+        caption.font.size, caption.font.italic, caption.font.bold = Pt(9), True, False
+        caption.font.color.rgb = BLACK
+        caption.paragraph_format.space_after = Pt(12)
         title = styles["Title"]
         title.font.size, title.font.bold, title.font.color.rgb = Pt(20), True, BLACK
         self._numbered_style()
@@ -203,17 +220,19 @@ class WordDocument:
     # -- content ---------------------------------------------------------------------------------
 
     def title(self, text: str) -> Paragraph:
-        return self.doc.add_paragraph(text, style="Title")
+        return self.paragraph(text, style="Title")
 
     def heading(self, text: str, level: int = 1) -> Paragraph:
         if level not in HEADING_SIZES:
             raise ValueError(f"heading level must be 1, 2 or 3, not {level}")
-        return self.doc.add_heading(text, level=level)
+        return self.paragraph(text, style=f"Heading {level}")
 
     def paragraph(self, content: Content = "", *, style: str | None = None,
                   align: str = "left", keep_with_next: bool = False) -> Paragraph:
         """A paragraph of text; ``content`` is a string, a Span, or a list mixing both."""
-        paragraph = self.doc.add_paragraph(style=style)
+        paragraph = self.doc.add_paragraph()
+        if style is not None:
+            paragraph._p.style = _house_style_id(style)  # by id: python-docx's lookup by name is slow
         _add_runs(paragraph, content)
         paragraph.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
                                "centre": WD_ALIGN_PARAGRAPH.CENTER, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}[align]
@@ -240,7 +259,7 @@ class WordDocument:
               widths_cm: Sequence[float] | None = None) -> Table:
         """A table whose header row repeats on every page it runs onto."""
         table = self.doc.add_table(rows=1, cols=len(header))
-        table.style = self.doc.styles[TABLE_STYLE]
+        table._tbl.tblPr.style = _house_style_id(TABLE_STYLE)
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         _table_look(table)
         header_row = table.rows[0]
@@ -254,6 +273,10 @@ class WordDocument:
             for cell, value in zip(cells, values):
                 _add_runs(cell.paragraphs[0], value)
         if widths_cm is not None:
+            # Word reads the cells' widths, LibreOffice the grid's: set both, and stop autofit undoing them.
+            table.autofit = False
+            for column, width in zip(table.columns, widths_cm):
+                column.width = Cm(width)
             for row in table.rows:
                 for cell, width in zip(row.cells, widths_cm):
                     cell.width = Cm(width)
@@ -263,7 +286,7 @@ class WordDocument:
     def key_values(self, pairs: Iterable[tuple[str, Content]]) -> Table:
         """A two-column table of labels and values (Word's answer to a summary list)."""
         table = self.doc.add_table(rows=0, cols=2)
-        table.style = self.doc.styles[TABLE_STYLE]
+        table._tbl.tblPr.style = _house_style_id(TABLE_STYLE)
         _table_look(table, header_row=False)  # every row is a label and its value: none is a header
         for label, value in pairs:
             cells = table.add_row().cells
@@ -289,6 +312,27 @@ class WordDocument:
 
     def page_break(self) -> None:
         self.doc.add_page_break()
+
+    def image(self, png: bytes, width_cm: float = 16.0, *, alt_text: str, caption: str = "") -> Paragraph:
+        """A picture (a chart) on its own line, with the text a screen reader says for it, and an
+        optional caption beneath ("Figure 1: ..."). ``alt_text`` is required: a chart must say what
+        it shows to someone who cannot see it."""
+        if not alt_text.strip():
+            raise ValueError("an image needs alt text saying what it shows")
+        paragraph = self.doc.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.keep_with_next = bool(caption)
+        inline = paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
+        doc_pr = inline._inline.docPr
+        doc_pr.set("descr", alt_text.strip())
+        doc_pr.set("title", caption.strip() or alt_text.strip()[:100])
+        if caption:
+            self.caption(caption)
+        return paragraph
+
+    def caption(self, text: str) -> Paragraph:
+        """A caption under a figure or table, in Word's own Caption style (so a list of figures works)."""
+        return self.paragraph(text, style=CAPTION_STYLE)
 
     # -- header and footer -----------------------------------------------------------------------
 
@@ -333,6 +377,40 @@ class WordDocument:
 
 # ---------------------------------------------------------------------------------------------
 # XML details python-docx has no API for
+
+
+@cache
+def _house_template() -> bytes:
+    return WordDocument._build_template()
+
+
+@cache
+def _house_style_ids() -> dict[str, str]:
+    return {style.name: style.style_id for style in docx.Document(io.BytesIO(_house_template())).styles}
+
+
+def _house_style_id(name: str) -> str:
+    try:
+        return _house_style_ids()[name]
+    except KeyError:
+        raise ValueError(f"no style {name!r} in the house template") from None
+
+
+def _drop_unused_table_styles(document) -> None:
+    """The default template carries ~130 table styles; only ours and its base are used."""
+    keep = {"Normal Table", "Table Grid", TABLE_STYLE}
+    root = document.styles.element
+    for style in root.findall(qn("w:style")):
+        name = style.find(qn("w:name"))
+        if style.get(qn("w:type")) == "table" and (name is None or _display_name(name.get(qn("w:val"))) not in keep):
+            root.remove(style)
+
+
+def _display_name(raw: str) -> str:
+    """Word stores some built-in names in lower case ("heading 1", "Normal Table" as "Normal Table")."""
+    from docx.styles import BabelFish
+
+    return BabelFish.internal2ui(raw)
 
 
 def _style_id(name: str) -> str:

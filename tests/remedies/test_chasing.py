@@ -28,6 +28,7 @@ from remedies.tables import ChaseFiring, EmailDelivery, Recommendation, Recommen
 from investigations.tables import CaseEvent
 from tests.remedies import factories
 from workbench.settings import SettingsError, SmtpConfig, get_settings, load_chase_ladder
+from workbench.audit import verify_chain
 from workbench.tables import AuditEvent, User
 
 DUE = date(2026, 2, 5)
@@ -248,6 +249,9 @@ def test_concurrent_scans_on_separate_connections_really_race(setup, run, no_smt
     rows = run(_firings())
     assert len(rows) == len(ids) * 3
     assert len(run(EmailDelivery.select())) == len(ids) * 3  # one delivery record per firing, no more
+    assert len(run(AuditEvent.select().where(AuditEvent.action == "recommendation.chase_fired"))) == len(ids) * 3
+    assert len(run(AuditEvent.select().where(AuditEvent.action == "recommendation.escalated"))) == len(ids)
+    assert run(verify_chain()).intact  # the scans' audit events chain on, whoever wrote first
 
 
 def test_an_extension_rearms_the_due_date_rungs_but_not_the_months_rung(setup, run, no_smtp):
@@ -306,6 +310,27 @@ def test_a_configured_ladder_is_used(setup, run, no_smtp):
     escalated = run(Recommendation.select(Recommendation.escalated_on).where(
         Recommendation.id == setup["recommendation"]).first())["escalated_on"]
     assert escalated == date(2026, 2, 6)  # a chief-executive rung escalates, whatever its key
+
+
+def test_escalate_many_leaves_closed_and_already_escalated_ones_alone(setup, run):
+    from remedies.recommendations import escalate, escalate_many
+
+    case, user = setup["case"], run(factories.user())
+    open_one = setup["recommendation"]
+    escalated = run(factories.recommendation(case, description="Already escalated"))
+    closed = run(factories.recommendation(case, description="Ceased"))
+    run(escalate(escalated, "By hand", user, today=date(2026, 3, 1)))
+    run(cease(closed, "Superseded", user))
+    assert run(escalate_many([open_one, escalated, closed, open_one], "By the ladder", None,
+                             today=date(2026, 3, 5))) == [open_one]
+    rows = {r["id"]: r for r in run(Recommendation.select(Recommendation.id, Recommendation.escalated_on,
+                                                            Recommendation.version))}
+    assert rows[open_one]["escalated_on"] == date(2026, 3, 5) and rows[open_one]["version"] == 2
+    assert rows[escalated]["escalated_on"] == date(2026, 3, 1)
+    assert rows[closed]["escalated_on"] is None
+    history = run(RecommendationEvent.select().where(RecommendationEvent.kind == "escalated"))
+    assert sorted((h["recommendation"], h["detail"]) for h in history) == [(open_one, "By the ladder"),
+                                                                           (escalated, "By hand")]
 
 
 # ---------------------------------------------------------------------------------------------

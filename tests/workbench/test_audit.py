@@ -221,6 +221,26 @@ def test_new_events_after_a_verified_chain_keep_it_intact(run):
     assert _verify(run).intact
 
 
+def test_a_batch_of_events_chains_on_like_single_ones(run):
+    """record_events (bulk jobs such as the chase scan): one event per record, in order, chain intact."""
+    from workbench.audit import Entry, record_events
+    from workbench.tables import AuditEvent
+
+    before = len(_events(run))
+    _add_events(run, 2)
+    added = run(record_events(None, [Entry("test.batch", "recommendation", n, f"batch {n}", {"n": n}) for n in range(3)]))
+    assert added == 3
+    _add_events(run, 1)
+    events = _events(run)[before:]
+    assert [e["sequence"] for e in events] == list(range(before + 1, before + 7))
+    assert [(e["action"], e["record_id"]) for e in events[2:5]] == [("test.batch", "0"), ("test.batch", "1"),
+                                                                    ("test.batch", "2")]
+    assert events[3]["prev_hash"] == events[2]["hash"] and events[5]["prev_hash"] == events[4]["hash"]
+    assert _verify(run).intact
+    _tamper(run, AuditEvent.update({AuditEvent.summary: "edited"}).where(AuditEvent.sequence == before + 4))
+    assert _verify(run).first_broken_sequence == before + 4
+
+
 # ---------------------------------------------------------------------------------------------
 # The audit page
 
