@@ -355,6 +355,13 @@ def cmd_similar(args: argparse.Namespace) -> None:
         print(f"  {similar.reference:<14} {similar.score:>3}  {'; '.join(similar.reasons)}")
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    """Any document of the Reports area, as an administrator (workbench.report_export)."""
+    from workbench.report_export import main as export_main
+
+    export_main(args.kind, args.options, args.output, _settings_or_exit)
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -452,6 +459,13 @@ def build_parser() -> argparse.ArgumentParser:
     similar.add_argument("reference", help="a case reference, like 25 001 234")
     similar.add_argument("--limit", type=int, default=10, help="how many (1 to 50; default 10)")
     similar.set_defaults(func=cmd_similar)
+
+    export = sub.add_parser("export", add_help=False,
+                            help="write a Reports area document: export KIND [options] -o FILE.docx (export lists them)")
+    export.add_argument("kind", nargs="?", help="the document; 'workbench export' alone lists them")
+    export.add_argument("-o", "--output", help="where to write the .docx")
+    export.add_argument("options", nargs=argparse.REMAINDER, help="the document's options (KIND --help lists them)")
+    export.set_defaults(func=cmd_export)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

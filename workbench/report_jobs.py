@@ -184,7 +184,7 @@ async def run_job(store: JobStore, job: Job, kind: DocumentKind, user: User | No
         _advance(store, job, 2)
         content = await anyio.to_thread.run_sync(kind.build, data)
         store.store_document(job, content)
-        await record_event(user, "generate_document", "document", kind.key, f"Generated {job.label}: {job.filename}",
+        await record_event(user, "document.generated", "document", kind.key, f"Generated {job.label}: {job.filename}",
                            {"parameters": job.params, "filename": job.filename, "bytes": job.size}, ip)
         job.status = "done"
         _advance(store, job, READY)

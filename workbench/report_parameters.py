@@ -12,6 +12,7 @@ from the taxonomy, systemic issues, and bodies matching what was typed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,8 @@ from workbench.forms import Errors, value
 from workbench.reports import DocumentKind, Parameter
 from workbench.roles import CASEWORK, REPORTING, Role
 
-MAX_LENGTH = 200  # a reference, a name, a year, a list of case references
+MAX_LENGTH = 200  # a reference, a name, a year
+MAX_TEXT_LENGTH = 2_000  # free text: a list of case references, names one per line
 MAX_YEARS = 20  # the year select lists at most this many financial years
 
 #: What to say when a required parameter of each kind is left empty.
@@ -54,22 +56,47 @@ def read_parameters(kind: DocumentKind, raw: Mapping[str, Any]) -> tuple[dict[st
     params: dict[str, str] = {}
     errors = Errors()
     for parameter in kind.parameters:
-        text = " ".join(value(raw, parameter.name).split())
+        text = _tidy(value(raw, parameter.name), parameter)
         if not text and parameter.kind == "body":
-            text = " ".join(value(raw, parameter.name + "_query").split())
+            text = _tidy(value(raw, parameter.name + "_query"), parameter)
         if not text:
             if parameter.required:
                 errors.add(parameter.name, missing_message(parameter))
             continue
-        if len(text) > MAX_LENGTH:
-            errors.add(parameter.name, f"{parameter.label} must be {MAX_LENGTH} characters or fewer")
+        limit = MAX_TEXT_LENGTH if parameter.kind == "text" else MAX_LENGTH
+        if len(text) > limit:
+            errors.add(parameter.name, f"{parameter.label} must be {limit:,} characters or fewer")
             continue
-        if parameter.choices and text not in {choice for choice, _label in parameter.choices}:
-            errors.add(parameter.name, f"{parameter.label} must be one of: "
-                       + ", ".join(f"{choice} ({label})" for choice, label in parameter.choices))
-            continue
+        if parameter.choices:
+            chosen = next((choice for choice, _label in parameter.choices if choice.casefold() == text.casefold()), None)
+            if chosen is None:
+                errors.add(parameter.name, f"{parameter.label} must be one of: " + ", ".join(
+                    choice if choice == label else f"{choice} ({label})" for choice, label in parameter.choices))
+                continue
+            text = chosen
         params[parameter.name] = text
     return params, errors
+
+
+def _tidy(text: str, parameter: Parameter) -> str:
+    """Spacing evened out; free text keeps its lines (a list of names, one per line)."""
+    if parameter.kind == "text":
+        return "\n".join(line for line in (" ".join(raw.split()) for raw in text.splitlines()) if line)
+    return " ".join(text.split())
+
+
+def is_multiline(parameter: Parameter) -> bool:
+    """Free text whose hint asks for one item per line gets a text area rather than a line."""
+    return parameter.kind == "text" and "per line" in parameter.hint.lower()
+
+
+def blank_label(parameter: Parameter) -> str:
+    """What the empty choice of a list means: "Choose" when one is needed, else what the hint says blank
+    means ("blank for the last complete year" -> "The last complete year"), else "Any"."""
+    if parameter.required:
+        return "Choose"
+    match = re.search(r"blank for (.+?)(?:[;.(]|$)", parameter.hint, re.IGNORECASE)
+    return (match.group(1)[:1].upper() + match.group(1)[1:]).strip() if match else "Any"
 
 
 def missing_message(parameter: Parameter) -> str:

@@ -294,7 +294,7 @@ def test_generate_poll_and_download(client, kinds, caseload, run):
     references = [row.cells[0].text for row in document.tables[0].rows[1:]]
     assert references == sorted(c["reference"] for c in caseload["cases"][1:])
 
-    event = run(AuditEvent.select().where(AuditEvent.action == "generate_document").first())
+    event = run(AuditEvent.select().where(AuditEvent.action == "document.generated").first())
     assert event["actor_name"] == "reports" and event["record_id"] == "test-body-letter"
     assert f"Letter to {body['name']} 2024-25.docx" in event["summary"]
 

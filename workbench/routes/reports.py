@@ -25,7 +25,9 @@ from investigations.queries import viewer_for
 from remedies.compliance import financial_year_of
 from workbench.forms import form_dict
 from workbench.report_jobs import Job, JobStore, preview_of, start_job
-from workbench.report_parameters import chosen_body, matching_bodies, options_for, read_parameters, roles_for
+from workbench.report_parameters import (
+    blank_label, chosen_body, is_multiline, matching_bodies, options_for, read_parameters, roles_for,
+)
 from workbench.reports import DocumentKind, ParameterError, catalogue, kind_for
 from workbench.roles import CASEWORK, REPORTING, Role
 from workbench.routes.dashboard import decisions_summary
@@ -63,6 +65,9 @@ async def _form_context(kind: DocumentKind, values: dict[str, str], errors: dict
     return {
         "kind": kind, "values": values, "errors": errors, "options": await options_for(kind, date.today()),
         "chosen_bodies": bodies, "query": urlencode(values), "preview": None,
+        "case": next((values[p.name] for p in kind.parameters if p.kind == "case" and p.name in values), ""),
+        "multiline": {p.name for p in kind.parameters if is_multiline(p)},
+        "blank_labels": {p.name: blank_label(p) for p in kind.parameters},
     }
 
 
