@@ -36,7 +36,7 @@ from workbench.tables import User
 from workbench.workdays import WorkingDayCalendar
 
 PAGE_SIZE = 50
-EXPORT_BATCH = 2_000
+EXPORT_BATCH = 1_000
 MAX_PAGE = 100_000
 PENNY = Decimal("0.01")
 
@@ -269,21 +269,21 @@ def filter_conditions(filters: Filters, viewer: Viewer, today: date, calendar: W
     if filters.body is not None:
         conditions.append(Recommendation.body == filters.body)
     if filters.investigator is not None:
-        # An investigator has thousands of cases: test each listed row's case against them (unary +
-        # stops SQLite walking the case index instead of the dashboard's own).
-        conditions.append(WhereRaw(f'{_plus()}"remedies_recommendation"."case" IN (SELECT "id" FROM '
-                                   '"investigations_case" WHERE "investigator" = {})', filters.investigator))
+        # An investigator has thousands of cases, few of them with anything outstanding: look up the
+        # case of each row the worklist index offers (a primary-key probe), rather than listing them all.
+        conditions.append(WhereRaw('(SELECT "investigator" FROM "investigations_case" '
+                                   'WHERE "id" = "remedies_recommendation"."case") = {}', filters.investigator))
     if filters.officer == MINE:
-        conditions.append(Recommendation.assigned_to == viewer.user_id)
+        conditions.append(_not_by_own_index("assigned_to", "= {}", viewer.user_id))
     elif filters.officer == UNASSIGNED:
-        conditions.append(Recommendation.assigned_to.is_null())
+        conditions.append(_not_by_own_index("assigned_to", "IS NULL"))
     elif filters.officer:
-        conditions.append(Recommendation.assigned_to == int(filters.officer))
+        conditions.append(_not_by_own_index("assigned_to", "= {}", int(filters.officer)))
     if filters.remedy_type:
-        conditions.append(Recommendation.remedy_type == filters.remedy_type)
+        conditions.append(_not_by_own_index("remedy_type", "= {}", filters.remedy_type))
     if filters.kind:
         types = [key for key, t in REMEDY_TYPES.items() if t.kind.value == filters.kind]
-        conditions.append(Recommendation.remedy_type.is_in(types))
+        conditions.append(_not_by_own_index("remedy_type", f"IN ({', '.join(['{}'] * len(types))})", *types))
     if filters.status:
         conditions.append(status_condition(Status(filters.status), today, calendar))
     return conditions
@@ -291,6 +291,16 @@ def filter_conditions(filters: Filters, viewer: Viewer, today: date, calendar: W
 
 def _plus() -> str:
     return "+" if is_sqlite() else ""
+
+
+def _not_by_own_index(column: str, test: str, *values: Any) -> WhereRaw:
+    """A condition on a column the worklist index also holds, written so that SQLite tests it there.
+
+    A remedy type or an officer matches tens of thousands of recommendations, most of them long
+    closed; their own indexes would make SQLite read all of those rows. Unary + keeps the planner
+    on the worklist index (outstanding ones by due date), where the column is read for free.
+    """
+    return WhereRaw(f'{_plus()}"remedies_recommendation"."{column}" {test}', *values)
 
 
 def _where(query, conditions: Sequence):
@@ -386,9 +396,25 @@ _ROW_COLUMNS = (
 )
 
 
+#: A list's order: due date first, then the rest of the worklist index's columns and the id, so the
+#: order is total (pages never overlap) and the index itself delivers it: no sort, and no temptation
+#: for SQLite to walk the plain due_on index over every past recommendation instead.
+_ORDER = (Recommendation.due_on, Recommendation.escalated_on, Recommendation.body, Recommendation.assigned_to,
+          Recommendation.remedy_type, Recommendation.case, Recommendation.id)
+
+
 def _ordered(query, newest_first: bool):
-    return query.order_by(Recommendation.due_on, ascending=not newest_first).order_by(
-        Recommendation.id, ascending=not newest_first)
+    for column in _ORDER:
+        query = query.order_by(column, ascending=not newest_first)
+    return query
+
+
+async def _ids(conditions: Sequence, *, limit: int | None, offset: int = 0, newest_first: bool = False) -> list[int]:
+    """The ids of a list in order, read from the index alone."""
+    query = _ordered(_where(Recommendation.select(Recommendation.id), conditions), newest_first)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return await query.output(as_list=True)
 
 
 async def _awaiting_since(ids: list[int]) -> dict[int, date]:
@@ -421,26 +447,29 @@ def finish_rows(rows: list[dict[str, Any]], awaiting: Mapping[int, date], today:
     return rows
 
 
+async def rows_by_id(ids: list[int], today: date, calendar: WorkingDayCalendar) -> list[dict[str, Any]]:
+    """These recommendations, in this order, with what the screen shows (one query, whatever their number)."""
+    if not ids:
+        return []
+    found = {r["id"]: r for r in await Recommendation.select(*_ROW_COLUMNS).where(Recommendation.id.is_in(ids))}
+    rows = [found[i] for i in ids if i in found]
+    return finish_rows(rows, await _awaiting_since(ids), today, calendar)
+
+
 async def page_rows(conditions: Sequence, today: date, calendar: WorkingDayCalendar, *, limit: int = PAGE_SIZE,
                     offset: int = 0, newest_first: bool = False) -> list[dict[str, Any]]:
-    """One page of a list, oldest due date first (or newest first), with status and age."""
-    rows = await _ordered(_where(Recommendation.select(*_ROW_COLUMNS), conditions), newest_first).limit(
-        limit).offset(offset)
-    return finish_rows(rows, await _awaiting_since([r["id"] for r in rows]), today, calendar)
+    """One page of a list, oldest due date first (or newest first), with status and age: the page's ids
+    from the index, then those rows."""
+    ids = await _ids(conditions, limit=limit, offset=offset, newest_first=newest_first)
+    return await rows_by_id(ids, today, calendar)
 
 
 async def export_rows(conditions: Sequence, today: date, calendar: WorkingDayCalendar,
                       newest_first: bool = False) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every row of a list, a batch at a time (for streaming a CSV)."""
-    offset = 0
-    while True:
-        batch = await page_rows(conditions, today, calendar, limit=EXPORT_BATCH, offset=offset,
-                                newest_first=newest_first)
-        if batch:
-            yield batch
-        if len(batch) < EXPORT_BATCH:
-            return
-        offset += EXPORT_BATCH
+    """Every row of a list, a batch at a time (for streaming a CSV): all the ids at once, rows by batch."""
+    ids = await _ids(conditions, limit=None, newest_first=newest_first)
+    for start in range(0, len(ids), EXPORT_BATCH):
+        yield await rows_by_id(ids[start:start + EXPORT_BATCH], today, calendar)
 
 
 async def export_csv(conditions: Sequence, today: date, calendar: WorkingDayCalendar,
