@@ -631,7 +631,8 @@ class DecisionStatement(DocumentKind):
                             for r in anonymised.replacements]))
             extra["replacements"] = anonymised.replacements
         return Preview(
-            title=f"Decision statement: {data.reference}, {data.body.name} ({VERSIONS[data.version].lower()})",
+            title=f"Decision statement {data.reference}: {data.body.name}, "
+                  + ("publication version" if data.public else "parties' version"),
             summary=(("Outcome", data.outcome_label), ("Findings", _findings_words(data.finding)),
                      ("Recommendations", str(len(data.recommendations))),
                      ("Decision date", _decided_words(data.decided_on)), ("Version", VERSIONS[data.version])),
