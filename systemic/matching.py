@@ -9,6 +9,7 @@ look, so a case saved by another web worker is found within a second or two.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
@@ -19,7 +20,9 @@ from systemic.index import SimilarityIndex
 from systemic.profiles import changed_since, load_profiles
 from systemic.similarity import CaseProfile, Similarity, Weights, rank
 
-__all__ = ["CANDIDATES", "CaseMatcher", "current_matcher", "forget_matcher"]
+__all__ = ["CANDIDATES", "CaseMatcher", "current_matcher", "forget_matcher", "warm_up"]
+
+log = logging.getLogger("systemic.matching")
 
 CANDIDATES = 300  # retrieved by cosine, then scored with rapidfuzz and structure
 REFRESH_EVERY = 1.0  # seconds between looks for cases changed elsewhere
@@ -83,6 +86,19 @@ async def current_matcher() -> CaseMatcher:
                 _matcher.upsert(await load_profiles(changed, keep_text=False))
             _watermark, _last_refresh = started, time.monotonic()
         return _matcher
+
+
+def warm_up() -> asyncio.Task:
+    """Build this process's matcher in the background (called at start-up); failures are logged,
+    and the first query simply builds it again."""
+
+    async def build() -> None:
+        try:
+            await current_matcher()
+        except Exception:  # noqa: BLE001 - a warm-up must never take the process down
+            log.exception("could not build the similar-cases index at start-up")
+
+    return asyncio.get_running_loop().create_task(build())
 
 
 def forget_matcher() -> None:

@@ -30,6 +30,7 @@ os.environ.update(
         "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
         "WORKBENCH_DATA_DIR": str(RUN_DIR / "data"),
         "WORKBENCH_SCHEDULER": "off",
+        "WORKBENCH_WARM_SIMILARITY_INDEX": "off",  # each test's database differs: built when first asked
         "WORKBENCH_COOKIE_SECURE": "off",
         "WORKBENCH_DB_POOL": "off",  # the test client runs the app on its own event loop
         "WORKBENCH_ALLOWED_HOSTS": "testserver,testserver.local,127.0.0.1,localhost",

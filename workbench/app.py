@@ -77,6 +77,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             app.state.scheduler = running
             yield
 
+    @asynccontextmanager
+    async def similarity_index(app: Litestar) -> AsyncIterator[None]:
+        """Start building the similar-cases index in the background (a minute at 200,000 cases)."""
+        from systemic.matching import warm_up
+
+        task = warm_up() if settings.warm_similarity_index else None
+        try:
+            yield
+        finally:
+            if task is not None and not task.done():
+                task.cancel()
+
     templates = template_config(
         {"ROLE_LABELS": ROLE_LABELS, "STAGE_LABELS": STAGE_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "Role": Role}
     )
@@ -133,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Ombudsman Workbench API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
-        lifespan=[database, scheduler, systemic_scan_routes.background_scans],
+        lifespan=[database, scheduler, systemic_scan_routes.background_scans, similarity_index],
         request_max_body_size=REQUEST_MAX_BODY,
         logging_config=LoggingConfig(log_exceptions="never", configure_root_logger=True),
         debug=False,

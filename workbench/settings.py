@@ -60,6 +60,8 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     smtp_url: str = field(default="", repr=False)  # may hold a password: never in a repr or a log
+    # Build the similar-cases index at start-up, in the background, so the first query need not wait.
+    warm_similarity_index: bool = True
     smtp: SmtpConfig | None = None  # parsed from smtp_url; None when no server is configured
     mail_from: str = "workbench@localhost"
     chase_ladder: tuple[Any, ...] | None = None  # remedies.ladder.Rung tuple from a file; None = the default
@@ -261,6 +263,7 @@ def load_settings() -> Settings:
         secret_key=secret,
         demo=demo,
         scheduler=_flag("WORKBENCH_SCHEDULER", True),
+        warm_similarity_index=_flag("WORKBENCH_WARM_SIMILARITY_INDEX", True),
         cookie_secure=_flag("WORKBENCH_COOKIE_SECURE", not demo),
         allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
         db_pool=_flag("WORKBENCH_DB_POOL", True),

@@ -75,3 +75,22 @@ def test_a_case_saved_after_the_index_was_built_is_found(client, run, cases):
     newer = _case(run, "Carers missed many home care visits and often arrived late for Mrs D.")
     found = client.get(url).json()
     assert found[0]["reference"] == newer
+
+
+def test_the_index_is_built_in_the_background_at_start_up(db, cases, monkeypatch):
+    import time
+
+    from litestar.testing import TestClient
+
+    import systemic.matching as matching
+    from workbench.app import create_app
+    from workbench.settings import load_settings
+
+    monkeypatch.setenv("WORKBENCH_WARM_SIMILARITY_INDEX", "on")
+    with TestClient(create_app(load_settings()), base_url="http://testserver.local") as client:
+        deadline = time.monotonic() + 20
+        while matching._matcher is None and time.monotonic() < deadline:
+            client.get("/healthz")  # lets the app's event loop run the warm-up
+            time.sleep(0.05)
+        assert matching._matcher is not None
+        assert {p.reference for p in matching._matcher.profiles.values()} >= set(cases)
