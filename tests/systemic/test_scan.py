@@ -463,3 +463,16 @@ def test_the_systemic_issues_page_links_managers_to_the_candidates(client, anony
     assert 'href="/systemic/candidates"' in client.get("/systemic").text
     anonymous.sign_in_as("investigator")
     assert 'href="/systemic/candidates"' not in anonymous.get("/systemic").text
+
+
+def test_the_nightly_job_scans_the_last_twelve_months_and_skips_while_a_scan_runs(db, run):
+    from systemic.scan import scan_nightly
+    from workbench.scheduler import jobs
+
+    assert any(job.func is scan_nightly for job in jobs())
+    run(_plant())
+    scan = run(_scan(run(scan_nightly(today=END))))
+    assert (scan["period_start"], scan["period_end"]) == (START, END)
+    assert scan["status"] == "finished" and scan["groups_found"] == 2 and scan["requested_by"] is None
+    run(begin_scan(START, END))
+    assert run(scan_nightly(today=END)) is None  # another scan is running: this night's is skipped
