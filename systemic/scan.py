@@ -42,7 +42,7 @@ from workbench.tables import User
 
 __all__ = [
     "ABANDONED_AFTER", "GroupNotFound", "Known", "ReviewError", "ScanBusy", "ScanInterrupted", "begin_scan", "carry_out",
-    "dismiss_group", "last_twelve_months", "promote", "reconcile", "run_scan", "scan_nightly",
+    "case_ids_in", "dismiss_group", "last_twelve_months", "promote", "reconcile", "run_scan", "scan_nightly",
 ]
 
 log = logging.getLogger("systemic.scan")

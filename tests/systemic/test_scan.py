@@ -15,7 +15,7 @@ from investigations.tables import Body, Case
 from systemic import scan as scan_module
 from systemic.patterns import Group, signature
 from systemic.scan import (
-    Known, ReviewError, ScanBusy, begin_scan, carry_out, dismiss_group, last_twelve_months, promote, reconcile, run_scan,
+    Known, ReviewError, ScanBusy, begin_scan, dismiss_group, last_twelve_months, promote, reconcile, run_scan,
 )
 from systemic.tables import CandidateGroup, ScanRun, SystemicIssue, SystemicIssueCase
 from tests.remedies import factories
