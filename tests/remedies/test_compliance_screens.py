@@ -587,3 +587,49 @@ def test_the_case_page_links_its_bodies_to_their_pages(client, run, db):
 def test_assignment_options_are_active_compliance_officers(run, db):
     run(User.update({User.active: False}).where(User.username == "compliance"))
     assert run(worklist.compliance_officers()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The pure pieces
+
+
+def test_a_list_url_round_trips_and_leaves_out_defaults():
+    view = worklist.read_view(worklist="escalated", page="3", body="12", investigator="", officer="mine",
+                              remedy_type="apology", kind="personal")
+    assert view.query() == "list=escalated&body=12&officer=mine&remedy_type=apology&kind=personal&page=3"
+    assert worklist.ListView().query() == ""
+    assert view.query(list="overdue", page=1) == "body=12&officer=mine&remedy_type=apology&kind=personal"
+    again = worklist.read_view(worklist="escalated", page="3", body="12", officer="mine", remedy_type="apology",
+                               kind="personal")
+    assert again == view
+    assert worklist.read_view(page="-2").page == 1 and worklist.read_view(page="99999999999").page == 1
+
+
+def test_groups_are_totalled_most_first_then_by_name():
+    grouped = worklist.group_totals(
+        [(1, 7, 2), (2, 7, 1), (1, None, 3), (3, 8, 3)], {1: "Kent", 2: "Essex", 3: "Dorset"}, {7: "Isla", 8: "Tom"})
+    assert [(g.name, g.count) for g in grouped.by_body] == [("Kent", 5), ("Dorset", 3), ("Essex", 1)]
+    assert [(g.name, g.count) for g in grouped.by_investigator] == [("Isla", 3), ("No investigator", 3), ("Tom", 3)]
+    assert grouped.total == 9
+
+
+def test_extension_fields_and_refusals_are_checked_before_anything_is_written():
+    with pytest.raises(bulk_actions.BulkRefused) as refused:
+        bulk_actions.check_extension("", "0", "")
+    assert set(refused.value.errors) == {"working_days", "reason"}
+    asked = bulk_actions.check_extension("", "5", " Agreed ")
+    assert asked.reason == "Agreed"
+    assert asked.new_due_on(date(2026, 12, 23), CAL) == date(2027, 1, 4)  # over Christmas and New Year
+    rows = [
+        {"case_reference": "26 000 001", "remedy_type": "apology", "outcome": "", "due_on": date(2026, 3, 2)},
+        {"case_reference": "26 000 002", "remedy_type": "staff_training", "outcome": "ceased", "due_on": date(2026, 3, 2)},
+    ]
+    to_date = bulk_actions.check_extension("2026-03-02", "", "Agreed")
+    assert bulk_actions.refused_extensions(rows, to_date, CAL) == [
+        "26 000 001 (Apology): Monday 2 March 2026 is not after its due date, Monday 2 March 2026",
+        "26 000 002 (Staff training or reminders): already closed",
+    ]
+    with pytest.raises(bulk_actions.BulkRefused) as refused:
+        bulk_actions.read_ids(["1", "x"])
+    assert "ids" in refused.value.errors
+    assert bulk_actions.read_ids(["3", "1", "3"]) == [3, 1]
