@@ -9,6 +9,7 @@ from jinja2_fragments.litestar import HTMXBlockTemplate
 from litestar import get
 from litestar.plugins.htmx import HTMXRequest
 
+from investigations import statistics
 from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
 from investigations.queries import CaseFilters, decided_between, list_cases, stage_counts, unassigned_count, viewer_for
 from remedies.compliance import financial_year_of
@@ -18,15 +19,10 @@ from workbench.templating import render
 
 
 def upheld_rate(by_outcome: dict[str, int]) -> float | None:
-    """Upheld as a share of investigated decisions (fault found or remedied by the body, over all findings)."""
-    investigated = {
-        Outcome.UPHELD_FAULT_INJUSTICE, Outcome.UPHELD_FAULT_NO_INJUSTICE, Outcome.REMEDIED_BY_BODY, Outcome.NOT_UPHELD
-    }
-    total = sum(n for k, n in by_outcome.items() if k in investigated)
-    if not total:
-        return None
-    upheld = sum(n for k, n in by_outcome.items() if k in investigated and Outcome(k).is_upheld)
-    return round(100 * upheld / total, 1)
+    """Upheld as a share of investigated decisions (``investigations.statistics.upheld_rate``, the one
+    definition the annual letters and national reviews use too)."""
+    figure = statistics.upheld_rate(by_outcome)
+    return None if figure.value is None else round(figure.value, 1)
 
 
 async def decisions_summary(user: User, start: date, end: date) -> dict:
