@@ -202,3 +202,14 @@ async def compliance_report(filters: ReportFilters, viewer: Viewer, by: Sequence
 
 def current_financial_year(today: date) -> int:
     return financial_year_start(today)
+
+
+def __getattr__(name: str):
+    """The Word document of this name (overdue and escalated recommendations by body, with their
+    history) lives in ``remedies.overdue_report``; the Reports catalogue finds it here. Imported on
+    first use, because that module reads its parameters with this one's helpers."""
+    if name == "ComplianceReport":
+        from remedies.overdue_report import ComplianceReport
+
+        return ComplianceReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
