@@ -6,6 +6,10 @@
 
 A suite whose service is missing is skipped with a reason, unless WORKBENCH_REQUIRE_POSTGRES=1 or
 WORKBENCH_REQUIRE_BROWSER=1 makes it mandatory (CI sets both).
+
+The sqlite suite also converts every Word document to PDF with LibreOffice
+(tests/workbench/test_documents_open.py); without soffice and pdfinfo that check is skipped, unless
+WORKBENCH_REQUIRE_LIBREOFFICE=1 (CI) makes it fail. The summary says which.
 """
 
 from __future__ import annotations
@@ -51,6 +55,14 @@ def browser_problem() -> str | None:
     return None
 
 
+def libreoffice_problem() -> str | None:
+    if not (shutil.which("soffice") or shutil.which("libreoffice")):
+        return "LibreOffice is not installed (apt-get install libreoffice-writer-nogui)"
+    if not shutil.which("pdfinfo"):
+        return "pdfinfo is not installed (apt-get install poppler-utils)"
+    return None
+
+
 def pytest(args: list[str], env: dict[str, str]) -> int:
     return subprocess.call([sys.executable, "-m", "pytest", *args], env={**os.environ, **env})
 
@@ -82,6 +94,14 @@ def main() -> int:
         code = pytest([*args, *extra], env)
         results.append((name, "passed" if code == 0 else f"FAILED (exit {code})"))
         failed |= code != 0
+
+    documents = libreoffice_problem()
+    if not documents:
+        results.append(("documents", "converted with LibreOffice as part of the sqlite suite"))
+    elif _required("WORKBENCH_REQUIRE_LIBREOFFICE"):
+        results.append(("documents", f"FAILED (in the sqlite suite): required by WORKBENCH_REQUIRE_LIBREOFFICE but {documents}"))
+    else:
+        results.append(("documents", f"SKIPPED: {documents}"))
 
     print("\n=== test suites ===")
     for name, outcome in results:

@@ -430,3 +430,20 @@ def test_investigator_may_produce_only_documents_about_a_case_they_can_see(clien
     restricted = caseload["cases"][0]
     response = client.get("/reports/test-case-note/preview", params={"case": restricted["reference"]})
     assert response.status_code == 400 and f"There is no case {restricted['reference']}" in response.text
+
+
+# ---------------------------------------------------------------------------------------------
+# The real catalogue
+
+
+def test_every_document_in_the_catalogue_has_a_form_with_a_field_for_each_parameter(client, db):
+    """Whatever kinds have landed: each is listed, and its form renders a field per parameter."""
+    client.sign_in_as("report_writer")
+    listing = client.get("/reports").text
+    for kind in reports.catalogue():
+        assert f'href="/reports/{kind.key}"' in listing, kind.key
+        page = client.get(f"/reports/{kind.key}")
+        assert page.status_code == 200, kind.key
+        for parameter in kind.parameters:
+            name = f"{parameter.name}_query" if parameter.kind == "body" else parameter.name
+            assert f'name="{name}"' in page.text, f"{kind.key}: no field for {parameter.name}"
