@@ -26,6 +26,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.oxml.table import CT_Tbl
@@ -383,22 +384,41 @@ class WordDocument:
     # -- output ----------------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        """The .docx; the same content always gives the same bytes."""
-        raw = io.BytesIO()
-        self.doc.save(raw)
-        raw.seek(0)
+        """The .docx; the same content always gives the same bytes.
+
+        What ``Document.save`` does, with a zip writer that stamps every entry with a fixed time
+        (python-docx's stamps the current time), so the parts are compressed once.
+        """
+        package = self.doc.part.package
+        for part in package.parts:
+            part.before_marshal()
         out = io.BytesIO()
-        with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                fixed = zipfile.ZipInfo(item.filename, date_time=ZIP_TIMESTAMP)
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                fixed.external_attr = 0o600 << 16
-                target.writestr(fixed, source.read(item.filename))
+        writer = _ReproducibleZipWriter(out)
+        PackageWriter._write_content_types_stream(writer, package.parts)
+        PackageWriter._write_pkg_rels(writer, package.rels)
+        PackageWriter._write_parts(writer, package.parts)
+        writer.close()
         return out.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------
 # XML details python-docx has no API for
+
+
+class _ReproducibleZipWriter:
+    """python-docx's physical package writer (``write(pack_uri, blob)``, ``close()``), fixed time."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        entry = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIMESTAMP)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        self._zip.writestr(entry, blob)
+
+    def close(self) -> None:
+        self._zip.close()
 
 
 @cache
