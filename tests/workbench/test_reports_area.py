@@ -447,3 +447,32 @@ def test_every_document_in_the_catalogue_has_a_form_with_a_field_for_each_parame
         for parameter in kind.parameters:
             name = f"{parameter.name}_query" if parameter.kind == "body" else parameter.name
             assert f'name="{name}"' in page.text, f"{kind.key}: no field for {parameter.name}"
+
+
+def test_an_investigator_reaches_the_decision_statement_from_a_decided_case(client, caseload):
+    client.sign_in_as("investigator")
+    reference = caseload["cases"][1]["reference"]
+    case_page = client.get(f"/cases/{reference.replace(' ', '-')}").text
+    link = f'href="/reports/decision-statement?reference={reference.replace(" ", "%20")}"'
+    assert link in case_page
+    form = client.get(f"/reports/decision-statement?reference={reference.replace(' ', '%20')}")
+    assert form.status_code == 200 and f'value="{reference}"' in form.text and f"Back to case {reference}" in form.text
+    client.sign_in_as("compliance_officer")
+    assert 'data-testid="decision-statement-link"' not in client.get(f"/cases/{reference.replace(' ', '-')}").text
+
+
+def test_an_investigator_generates_a_real_decision_statement_through_the_area(client, caseload):
+    client.sign_in_as("investigator")
+    reference = caseload["cases"][1]["reference"]
+    preview = client.get("/reports/decision-statement/preview", params={"reference": reference, "version": "parties"})
+    assert preview.status_code == 200, preview.text
+    assert 'data-testid="preview-title"' in preview.text and 'data-testid="problems-blocking"' not in preview.text
+    started = client.post_form("/reports/decision-statement/generate", {"reference": reference, "version": "parties"},
+                               headers={"HX-Request": "true"})
+    url = job_url_from(started.text)
+    assert 'data-status="done"' in wait_for_job(client, url)
+    document = Document(io.BytesIO(client.get(url + "/download").content))
+    assert any(p.style.name.startswith("Heading") for p in document.paragraphs)
+    restricted = caseload["cases"][0]["reference"]  # another investigator's restricted case: not found
+    refused = client.get("/reports/decision-statement/preview", params={"reference": restricted, "version": "parties"})
+    assert refused.status_code == 400 and 'data-testid="preview-title"' not in refused.text
