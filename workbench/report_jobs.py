@@ -36,6 +36,7 @@ STEPS = ("Reading the data", "Checking the figures", "Writing the document", "Re
 READY = len(STEPS) - 1
 MAX_AGE_SECONDS = 60 * 60  # a generated document is kept this long
 STALE_SECONDS = 15 * 60  # a job still "running" this long after its last step died with its process
+MAX_RUNNING_PER_USER = 3  # more at once from one person is a double click or a stuck tab, not work
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 _running: set[asyncio.Task] = set()  # keeps each job's task alive until it finishes
@@ -110,6 +111,14 @@ class JobStore:
             job.status, job.error = "failed", "The document stopped being generated (the server may have restarted). Try again."
         return job
 
+    def running_for(self, owner_id: int) -> int:
+        """How many of this person's jobs are still being generated."""
+        count = 0
+        for record in self.directory.glob("*.json") if self.directory.exists() else ():
+            job = self.get(record.stem, owner_id)
+            count += job is not None and job.status == "running"
+        return count
+
     def store_document(self, job: Job, content: bytes) -> None:
         self._write(self._document(job.id), content)
         job.size = len(content)
@@ -151,6 +160,13 @@ class JobStore:
         os.replace(temporary, path)
 
 
+class TooManyJobs(Exception):
+    """The person already has MAX_RUNNING_PER_USER documents being generated."""
+
+    message = (f"You already have {MAX_RUNNING_PER_USER} documents being generated: wait for one to finish, "
+               "then generate this one")
+
+
 def problems_of(preview: Preview) -> list[dict[str, str]]:
     return [{"severity": p.severity, "message": p.message} for p in preview.problems]
 
@@ -165,6 +181,8 @@ def start_job(store: JobStore, kind: DocumentKind, params: Mapping[str, str], us
               ip: str = "") -> Job:
     """Record a new job and run it in the background on this event loop; return at once."""
     store.sweep()
+    if store.running_for(user.id) >= MAX_RUNNING_PER_USER:
+        raise TooManyJobs()
     job = store.create(user.id, kind, params)
     task = asyncio.get_running_loop().create_task(run_job(store, job, kind, user, viewer, ip))
     _running.add(task)
@@ -195,6 +213,16 @@ async def run_job(store: JobStore, job: Job, kind: DocumentKind, user: User | No
         log.exception("generating %s failed (error id %s)", job.kind, reference)
         _fail(store, job, f"Sorry, the document could not be generated. Quote error id {reference} if you report it.")
     return job
+
+
+async def remove_expired_documents() -> None:
+    """Scheduled every few minutes: generated documents older than an hour are removed even when nobody
+    generates another (each new job also sweeps)."""
+    from workbench.settings import get_settings
+
+    removed = JobStore(get_settings().generated_dir).sweep()
+    if removed:
+        log.info("removed %s expired generated-document files", removed)
 
 
 def _advance(store: JobStore, job: Job, step: int) -> None:

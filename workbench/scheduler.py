@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from remedies.chasing import run_daily_chase
 from remedies.recompute import recompute_nightly
 from systemic.scan import scan_nightly
+from workbench.report_jobs import remove_expired_documents
 from workbench.audit import record_event, verify_chain
 from workbench.settings import Settings, get_settings
 
@@ -57,6 +58,8 @@ def jobs() -> list[Job]:
         Job("chase", run_daily_chase, CronTrigger(hour=chase_hour, minute=chase_minute, timezone=TIMEZONE)),
         # systemic: scan. The caseload of the last 12 months for emerging patterns, while the office is quiet.
         Job("pattern-scan", scan_nightly, CronTrigger(hour=3, minute=30, timezone=TIMEZONE)),
+        # documents: generated .docx files are kept an hour for their requester, then removed.
+        Job("remove-generated-documents", remove_expired_documents, CronTrigger(minute="*/10", timezone=TIMEZONE)),
     ]
 
 

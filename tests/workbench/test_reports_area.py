@@ -476,3 +476,40 @@ def test_an_investigator_generates_a_real_decision_statement_through_the_area(cl
     restricted = caseload["cases"][0]["reference"]  # another investigator's restricted case: not found
     refused = client.get("/reports/decision-statement/preview", params={"reference": restricted, "version": "parties"})
     assert refused.status_code == 400 and 'data-testid="preview-title"' not in refused.text
+
+
+def test_three_documents_at_once_per_person_then_wait(client, kinds, caseload):
+    client.sign_in_as("report_writer")
+    name = caseload["body"]["name"]
+    BUILD_GATE[name] = threading.Event()
+    try:
+        urls = [job_url_from(client.post_form("/reports/test-body-letter/generate", {"body": name, "year": "2024"},
+                                              headers={"HX-Request": "true"}).text) for _ in range(3)]
+        refused = client.post_form("/reports/test-body-letter/generate", {"body": name, "year": "2024"},
+                                   headers={"HX-Request": "true"})
+        assert refused.status_code == 400 and "You already have 3 documents being generated" in refused.text
+        assert refused.headers["hx-retarget"] == "#report"
+    finally:
+        BUILD_GATE.pop(name).set()
+    for url in urls:
+        assert 'data-status="done"' in wait_for_job(client, url)
+    assert client.post_form("/reports/test-body-letter/generate", {"body": name, "year": "2024"},
+                            headers={"HX-Request": "true"}).status_code == 200
+
+
+def test_expired_documents_are_swept_by_a_scheduled_job(run, db, monkeypatch, tmp_path):
+    import os
+
+    from workbench import report_jobs
+    from workbench.scheduler import jobs
+
+    job = next(j for j in jobs() if j.id == "remove-generated-documents")
+    store = JobStore(tmp_path / "generated")
+    record = store.create(1, CaseNote(), {"case": "x"})
+    store.store_document(record, b"PK")
+    old = time.time() - 3700
+    for path in (tmp_path / "generated").iterdir():
+        os.utime(path, (old, old))
+    monkeypatch.setattr(report_jobs, "JobStore", lambda directory: store)
+    run(job.func())
+    assert not list((tmp_path / "generated").iterdir())

@@ -24,7 +24,7 @@ from investigations.documents import content_disposition
 from investigations.queries import viewer_for
 from remedies.compliance import financial_year_of
 from workbench.forms import form_dict
-from workbench.report_jobs import Job, JobStore, preview_of, start_job
+from workbench.report_jobs import Job, JobStore, TooManyJobs, preview_of, start_job
 from workbench.report_parameters import (
     blank_label, chosen_body, is_multiline, matching_bodies, options_for, read_parameters, roles_for,
 )
@@ -132,11 +132,16 @@ class ReportsController(Controller):
         """Start generating in the background; answer at once with the job (htmx) or a redirect to it."""
         document = _kind(request, kind)
         params, errors = read_parameters(document, form_dict((await request.form()).multi_items()))
+        if not errors:
+            try:
+                job = start_job(job_store(), document, params, request.user, viewer_for(request.user),
+                                _client_ip(request))
+            except TooManyJobs as refused:
+                errors.add("report-job", refused.message)
         if errors:
             context = await _form_context(document, params, dict(errors))
             retarget = {"HX-Retarget": "#report", "HX-Reswap": "innerHTML"}  # the form, not the job's place
             return render(request, FORM, context, block="report", status_code=400, headers=retarget)
-        job = start_job(job_store(), document, params, request.user, viewer_for(request.user), _client_ip(request))
         if is_fragment_request(request):
             return render(request, JOB, {"job": job}, block="job")
         return Redirect(_job_url(job), status_code=303)
