@@ -25,6 +25,7 @@ import io
 import os
 import random
 import secrets
+import shutil
 import socket
 import tempfile
 import time
@@ -177,6 +178,7 @@ def main() -> None:
     finally:
         if controller is not None:
             controller.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
         if args.postgres:
             import asyncpg
 
