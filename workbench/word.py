@@ -299,6 +299,8 @@ class WordDocument:
             _add_runs(_Cell(label_tc, table).paragraphs[0], strong(label))
             _add_runs(_Cell(value_tc, table).paragraphs[0], value)
             label_tc.width, value_tc.width = Cm(5), Cm(11)
+        table.autofit = False  # and the grid, which LibreOffice reads
+        table.columns[0].width, table.columns[1].width = Cm(5), Cm(11)
         self._new_paragraph()
         return table
 

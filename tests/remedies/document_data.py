@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import shutil
 import subprocess
 from datetime import date, datetime, timezone
@@ -106,9 +107,10 @@ def table_rows(table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 
-def table_after(document, heading: str):
-    """The first table after the heading with this text (python-docx keeps body order in the XML)."""
+def table_after(document, heading: str, nth: int = 0):
+    """The first (or ``nth``) table after the heading with this text, before the next heading."""
     found = False
+    skip = nth
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
@@ -119,6 +121,9 @@ def table_after(document, heading: str):
                     return None  # the next heading came first: no table under this one
                 found = text == heading
         elif tag == "tbl" and found:
+            if skip:
+                skip -= 1
+                continue
             from docx.table import Table
 
             return Table(element, document)
@@ -181,6 +186,8 @@ def render_first_page(pdf: Path, png_prefix: Path) -> Path | None:
         return None
     subprocess.run([pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(png_prefix)], check=True)
     pages = sorted(png_prefix.parent.glob(png_prefix.name + "*.png"))
+    if pages and os.environ.get("WORKBENCH_DOCUMENT_PREVIEWS"):  # somewhere to look at them
+        shutil.copy(pages[0], Path(os.environ["WORKBENCH_DOCUMENT_PREVIEWS"]) / f"{png_prefix.name}-page1.png")
     return pages[0] if pages else None
 
 
