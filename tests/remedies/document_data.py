@@ -83,11 +83,16 @@ async def add_contact(body_name: str, role: str, name: str, job_title: str = "",
     return contact.id
 
 
-async def scalar(sql: str, *args: Any) -> Any:
-    """One value from a raw query written with {} for each argument (placeholders filled per engine)."""
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows from a raw query written with {} for each argument (placeholders filled per engine)."""
     for i in range(len(args)):
         sql = sql.replace("{}", placeholder(i + 1), 1)
-    rows = await fetch_all(sql, args)
+    return await fetch_all(sql, args)
+
+
+async def scalar(sql: str, *args: Any) -> Any:
+    """One value from a raw query written with {} for each argument."""
+    rows = await fetch(sql, *args)
     return next(iter(rows[0].values()))
 
 
