@@ -297,7 +297,7 @@ def build_letter(data: LetterData) -> bytes:
         word.paragraph("Where we found fault, our findings named the good-practice standards of the National "
                        "Complaints Managers' Group that the body's complaint handling fell short of:")
         word.table(["Standard", "Principle", "What it says", "Findings"], standards_rows(data.standards),
-                   widths_cm=[1.8, 3.5, 8.7, 2])
+                   widths_cm=[2.2, 3.4, 8.3, 2.1])
     else:
         word.paragraph("None of our findings of fault named an NCMG complaint-handling standard.")
 

@@ -235,7 +235,7 @@ def build_report(data: ReportData) -> bytes:
         ("Bodies", f"{len(data.groups):,}"),
     ])
     if data.groups:
-        word.table(BODY_HEADER, body_rows(data), widths_cm=[6.5, 2.2, 2.2, 2, 3.1])
+        word.table(BODY_HEADER, body_rows(data), widths_cm=[6.3, 2.2, 2.4, 2.0, 3.1])
     else:
         word.paragraph("No recommendations were overdue or escalated on this date.")
     word.small("Overdue: outstanding, not escalated, and past its due date (after any extension). Escalated: "

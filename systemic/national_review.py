@@ -428,7 +428,7 @@ def build_review(data: ReviewData) -> bytes:
     word.paragraph(f"Of the {f.recommendations:,} recommendations due in the year, "
                    f"{f.remedies['procedure_or_policy_change']:,} asked for a change of procedure or policy and "
                    f"{f.remedies['staff_training']:,} for staff training or reminders.")
-    word.table(["Remedy", "Kind", "Recommendations"], remedy_rows(data), widths_cm=[8, 5, 3])
+    word.table(["Remedy", "Kind", "Recommendations"], remedy_rows(data), widths_cm=[7.5, 4.5, 4.0])
     word.heading("Others affected and amounts refunded", 2)
     word.paragraph(f"Bodies found and put right {f.compliance['people_remedied_beyond_complainant'].display} people "
                    f"beyond the complainants, and paid, refunded or waived {f.compliance['amounts_paid'].display} on "
@@ -436,7 +436,7 @@ def build_review(data: ReviewData) -> bytes:
     if f.cohorts:
         word.paragraph("Where a fault reached beyond one complaint we asked the body to find everyone affected. "
                        f"Their position at {format_date_long(data.end)}:")
-        word.table(COHORT_HEADER, cohort_rows(data), widths_cm=[3.4, 2.9, 2.0, 2.0, 1.9, 1.9, 1.9])
+        word.table(COHORT_HEADER, cohort_rows(data), widths_cm=[2.3, 2.3, 2.2, 2.35, 2.25, 2.3, 2.3])
         word.small(f"In the year: {f.cohorts_in_year.remedied:,} more people remedied and "
                    f"{_money(f.cohorts_in_year.amount_paid)} more refunded or paid, as the bodies reported.")
     else:
