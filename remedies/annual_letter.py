@@ -238,8 +238,9 @@ def build_letter(data: LetterData) -> bytes:
                    "interactive map alongside those of every other body in our jurisdiction.")
 
     word.heading("Complaints and enquiries received", 2)
-    word.paragraph(f"We received {data.figures.received:,} complaint{'s' if data.figures.received != 1 else ''} "
-                   f"and enquiries about {body_name}.")
+    received = data.figures.received
+    word.paragraph(f"We received {received:,} " + ("complaint or enquiry" if received == 1 else "complaints and enquiries")
+                   + f" about {body_name}.")
 
     word.heading("Decisions made", 2)
     if data.figures.decided:
