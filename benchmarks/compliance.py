@@ -119,6 +119,9 @@ def main() -> None:
         "WORKBENCH_SCHEDULER": "off",
         "WORKBENCH_COOKIE_SECURE": "off",
         "WORKBENCH_ALLOWED_HOSTS": "testserver.local",
+        # The similar-cases index builds in the background at start-up (about a minute at this size,
+        # holding the event loop at times): that is start-up cost, not the dashboard's.
+        "WORKBENCH_WARM_SIMILARITY_INDEX": "off",
     })
     import logging
 
