@@ -75,5 +75,8 @@ def page(browser, live_server):
     page.problems = []  # console errors and CSP violations seen while the test ran
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
+    # Leaving a page aborts its htmx requests still in flight, which htmx logs as a console error:
+    # a test that navigates right after a swap waits for the lazy panels first.
+    page.settle = lambda: page.wait_for_function("document.querySelector('.htmx-request') === null")
     yield page
     context.close()

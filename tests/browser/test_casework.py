@@ -63,6 +63,8 @@ def test_complaint_from_intake_to_final_decision(page, tmp_path):
     expect(page.locator("[data-testid=case-stage]")).to_contain_text("Upheld: fault causing injustice")
     expect(page.locator("[data-testid=timeline]")).to_contain_text("Comments on draft → Final decision")
     assert page.evaluate("window.__marker") == "same page"
+    expect(page.locator("[data-testid=similar-cases]")).not_to_contain_text("Looking for")
+    page.settle()
     page.screenshot(path=str(tmp_path / "case.png"), full_page=True)
 
     page.goto("/cases?stage=final_decision&q=" + reference.replace(" ", "+"))
