@@ -362,6 +362,18 @@ def cmd_export(args: argparse.Namespace) -> None:
     export_main(args.kind, args.options, args.output, _settings_or_exit)
 
 
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    """Recompute the audit log's hash chain; exit 1 naming the first edited, deleted or reordered entry."""
+    from workbench.audit import verify_chain
+
+    report = asyncio.run(verify_chain())
+    if report.intact:
+        print(f"The audit chain is intact: {report.checked:,} entries checked.")
+        return
+    sys.exit(f"workbench: the audit chain is broken at entry {report.first_broken_sequence} "
+             f"({report.checked:,} entries before it are intact); an entry was edited, deleted or reordered")
+
+
 def cmd_piccolo(args: argparse.Namespace) -> None:
     from piccolo.main import main as piccolo_main
 
@@ -466,6 +478,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="where to write the .docx")
     export.add_argument("options", nargs=argparse.REMAINDER, help="the document's options (KIND --help lists them)")
     export.set_defaults(func=cmd_export)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain: exit 1 if an entry was edited or deleted") \
+        .set_defaults(func=cmd_audit_verify)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)

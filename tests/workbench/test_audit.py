@@ -349,3 +349,76 @@ def test_writing_to_the_audit_page_is_not_allowed(client, run, method):
     response = client.request(method, "/audit", headers={"x-csrftoken": client.csrf_token()})
     assert response.status_code == 405
     assert _events(run) == before
+
+
+def test_no_code_updates_or_deletes_audit_rows():
+    """A grep over the application and its commands: the audit table is only ever inserted into.
+
+    Tests are left out (they tamper on purpose, past the triggers), and so are migrations (they
+    create the triggers that refuse such statements).
+    """
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for folder in ("workbench", "investigations", "remedies", "systemic", "benchmarks"):
+        for path in (root / folder).rglob("*.py"):
+            if "piccolo_migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if AUDIT_WRITE.search(line):
+                    offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+AUDIT_WRITE = re.compile(
+    r"AuditEvent\s*\.\s*(update|delete|alter)\b"
+    r"|\b(UPDATE|DELETE\s+FROM|TRUNCATE(\s+TABLE)?)\s+\"?workbench_audit_event"
+    r"|\bDROP\s+TRIGGER\b.*workbench_audit"
+    r"|\bsession_replication_role\b",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("line, caught", [
+    ("await AuditEvent.update({AuditEvent.summary: 'x'})", True),
+    ("AuditEvent.delete(force=True)", True),
+    ('await db.run_ddl("DELETE FROM workbench_audit_event WHERE id = 1")', True),
+    ("UPDATE \"workbench_audit_event\" SET summary = ''", True),
+    ("TRUNCATE workbench_audit_event", True),
+    ("DROP TRIGGER workbench_audit_no_update", True),
+    ("await AuditEvent.select().where(AuditEvent.sequence > 1)", False),
+    ("await bulk_insert(AuditEvent, rows)", False),
+])
+def test_the_grep_catches_what_it_looks_for(line, caught):
+    assert bool(AUDIT_WRITE.search(line)) is caught
+
+
+def test_workbench_audit_verify_reports_an_intact_chain(run, capsys):
+    from workbench.cli import main
+
+    _add_events(run, 3)
+    main(["audit", "verify"])
+    assert capsys.readouterr().out.strip() == f"The audit chain is intact: {len(_events(run))} entries checked."
+
+
+def test_workbench_audit_verify_exits_1_naming_the_tampered_entry(run):
+    from workbench.cli import main
+    from workbench.tables import AuditEvent
+
+    target = _add_events(run, 4)[2]
+    _tamper(run, AuditEvent.update({AuditEvent.summary: "nothing happened"}).where(AuditEvent.sequence == target))
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", "verify"])
+    assert f"broken at entry {target}" in str(exited.value.code)
+
+
+def test_workbench_audit_verify_detects_a_deleted_entry(run):
+    from workbench.cli import main
+    from workbench.tables import AuditEvent
+
+    removed = _add_events(run, 4)[1]
+    _tamper(run, AuditEvent.delete().where(AuditEvent.sequence == removed))
+    with pytest.raises(SystemExit) as exited:
+        main(["audit", "verify"])
+    assert f"broken at entry {removed + 1}" in str(exited.value.code)
