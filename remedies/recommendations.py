@@ -420,7 +420,7 @@ async def assign(recommendation_ids: Sequence[int], assignee_id: int | None, use
         if target is None or not target["active"]:
             raise RemedyError("Choose an active member of staff", "assignee")
         name = target["full_name"]
-    changed = 0
+    changed: list[int] = []
     async with write_transaction():
         for rid in recommendation_ids:
             row = await _load(rid)
@@ -428,17 +428,17 @@ async def assign(recommendation_ids: Sequence[int], assignee_id: int | None, use
                 continue
             await _save(row, {"assigned_to": assignee_id}, None)
             await add_history(rid, user, "assigned", f"Assigned to {name}")
-            changed += 1
-        await record_event(user, "recommendation.assigned", "recommendation", ",".join(map(str, recommendation_ids)),
-                           summary=f"Assigned {changed} to {name}")
-    return changed
+            changed.append(rid)
+        await record_events(user, [Entry("recommendation.assigned", "recommendation", rid, f"Assigned to {name}",
+                                         {"assigned_to": assignee_id}) for rid in changed])
+    return len(changed)
 
 
 async def record_chaser_sent(recommendation_ids: Sequence[int], note: str, user: User,
                              today: date | None = None) -> int:
     """Note a chaser sent by hand (phone call, email from the officer's own mailbox)."""
     today = today or date.today()
-    changed = 0
+    changed: list[int] = []
     async with write_transaction():
         for rid in recommendation_ids:
             row = await _load(rid)
@@ -446,10 +446,10 @@ async def record_chaser_sent(recommendation_ids: Sequence[int], note: str, user:
                 continue
             await _save(row, {"last_chased_on": today}, None)
             await add_history(rid, user, "chased", "Chaser sent", note.strip())
-            changed += 1
-        await record_event(user, "recommendation.chased", "recommendation", ",".join(map(str, recommendation_ids)),
-                           summary=f"Chaser sent on {changed}", changes={"note": note.strip()})
-    return changed
+            changed.append(rid)
+        await record_events(user, [Entry("recommendation.chased", "recommendation", rid, "Chaser sent",
+                                         {"note": note.strip()}) for rid in changed])
+    return len(changed)
 
 
 async def record_others_affected(recommendation_id: int, remedied: int, user: User, detail: str = "") -> bool:

@@ -142,3 +142,21 @@ def test_sql_status_filter_agrees_with_derive_status(run, db):
     for status in Status:
         selected = {r["id"] for r in run(Recommendation.select(Recommendation.id).where(status_condition(status, today, calendar)))}
         assert selected == {i for i, s in expected.items() if s is status}, status
+
+
+def test_bulk_assign_and_chase_audit_each_recommendation_and_keep_the_chain(run, db):
+    """Thirty ids joined by commas overflow the audit log's 64-character record_id (PostgreSQL refuses it)."""
+    from remedies.recommendations import assign, record_chaser_sent
+    from workbench.audit import verify_chain
+
+    case = run(f.decided_case())
+    ids = [run(f.recommendation(case)) for _ in range(30)]
+    officer = run(f.user("compliance"))
+    manager = run(f.user("manager"))
+    assert run(assign(ids, officer.id, manager)) == 30
+    assert run(assign(ids, officer.id, manager)) == 0  # nothing changed, nothing audited
+    assert run(record_chaser_sent(ids, "Phoned the link officer", officer)) == 30
+    for action in ("recommendation.assigned", "recommendation.chased"):
+        events = run(AuditEvent.select(AuditEvent.record_id, AuditEvent.summary).where(AuditEvent.action == action))
+        assert sorted(int(e["record_id"]) for e in events) == sorted(ids), action
+    assert run(verify_chain()).intact
