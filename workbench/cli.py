@@ -381,6 +381,69 @@ def cmd_piccolo(args: argparse.Namespace) -> None:
     piccolo_main()
 
 
+def _backup_target():
+    """The database the app really uses (the Piccolo engine) and the data directory."""
+    from workbench.backup import Database
+    from workbench.db import engine
+
+    return Database.from_engine(engine()), _settings_or_exit().data_dir
+
+
+def _backup_summary(manifest) -> str:
+    from investigations.documents import format_size
+    from workbench.backup import ENGINE_LABELS
+
+    return (f"{manifest.counts['cases']:,} cases, {manifest.counts['users']:,} users and {manifest.file_count:,} "
+            f"stored files ({format_size(manifest.total_bytes)} before compression), {ENGINE_LABELS[manifest.engine]}, "
+            f"made {manifest.created_at} by version {manifest.app_version}")
+
+
+def _audit_backup(action: str, summary: str) -> None:
+    from workbench.audit import record_event
+
+    asyncio.run(record_event(None, action, "database", "", summary))
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """One file holding the database, the stored files and a manifest; safe while the app runs."""
+    import time
+    from pathlib import Path
+
+    from workbench.backup import BackupError, create_backup
+
+    database, data_dir = _backup_target()
+    started = time.monotonic()
+    try:
+        manifest = create_backup(Path(args.path), database, data_dir)
+    except BackupError as exc:
+        sys.exit(f"workbench: {exc}")
+    size = Path(args.path).stat().st_size
+    print(f"Backed up {_backup_summary(manifest)} to {args.path} ({size:,} bytes) in {time.monotonic() - started:.1f} s.")
+    _audit_backup("backup.created", f"Backup written to {args.path}")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Check a backup, or replace the database and stored files with it (the app must be stopped)."""
+    from pathlib import Path
+
+    from workbench.backup import BackupError, check_backup, missing_migrations, restore_backup
+
+    source = Path(args.path)
+    try:
+        if args.check:
+            print(f"{args.path} is a complete backup: {_backup_summary(check_backup(source))}. Nothing was changed.")
+            return
+        database, data_dir = _backup_target()
+        manifest = restore_backup(source, database, data_dir, force=args.force)
+    except BackupError as exc:
+        sys.exit(f"workbench: {exc}")
+    print(f"Restored {_backup_summary(manifest)} into {database.describe()} and {data_dir}. Everyone signs in again.")
+    if pending := missing_migrations(manifest):
+        print(f"The backup predates {len(pending)} migration(s) of this version: run `workbench migrate` before starting.")
+    else:
+        _audit_backup("backup.restored", f"Restored from {source.name}, made {manifest.created_at}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description="Ombudsman Workbench")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -483,6 +546,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain: exit 1 if an entry was edited or deleted") \
         .set_defaults(func=cmd_audit_verify)
+
+    backup = sub.add_parser("backup", help="write one backup file: database, stored files and a manifest (safe while running)")
+    backup.add_argument("path", help="the new file, outside the data directory (e.g. /backups/workbench-2026-12-07.tar.gz)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="replace the database and stored files with a backup's (stop the app first)")
+    restore.add_argument("path", help="a file written by 'workbench backup'")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds cases, users or files")
+    restore.add_argument("--check", action="store_true", help="only check the file is complete and undamaged; change nothing")
+    restore.set_defaults(func=cmd_restore)
 
     piccolo = sub.add_parser("piccolo", help="run a Piccolo command (e.g. migrations new APP --auto)")
     piccolo.add_argument("rest", nargs=argparse.REMAINDER)
