@@ -16,7 +16,9 @@ No web framework here: the routes in ``document_routes.py`` hand over a plain fi
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -48,6 +50,9 @@ ZIP_MAX_UNCOMPRESSED = 100 * MB
 CHUNK = MB
 MAX_NAME_LENGTH = 255
 LONDON = ZoneInfo("Europe/London")
+DISK_FULL_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+log = logging.getLogger("investigations.documents")
 
 # The kinds of document a case file holds, in the order the upload form offers them.
 DOCUMENT_KINDS: dict[str, str] = {
@@ -363,6 +368,15 @@ def store_upload(file: IO[bytes], filename: str, uploads_dir: Path) -> StoredFil
         )
     stored_name = new_stored_name()
     final = stored_path(uploads_dir, stored_name)
+    try:
+        sha256 = _write_atomically(file, final)
+    except OSError as exc:
+        raise _storage_refusal(exc, uploads_dir) from exc
+    return StoredFile(stored_name, name, file_type.content_type, size, sha256)
+
+
+def _write_atomically(file: IO[bytes], final: Path) -> str:
+    """Copy into a temp file beside ``final``, fsync, rename; returns the SHA-256. Leaves nothing on failure."""
     final.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
     digest = hashlib.sha256()
     handle, temp_name = tempfile.mkstemp(dir=final.parent, prefix=".upload-")
@@ -379,7 +393,17 @@ def store_upload(file: IO[bytes], filename: str, uploads_dir: Path) -> StoredFil
         Path(temp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(final.parent)
-    return StoredFile(stored_name, name, file_type.content_type, size, digest.hexdigest())
+    return digest.hexdigest()
+
+
+def _storage_refusal(exc: OSError, uploads_dir: Path) -> UploadRefused:
+    """The disk filled up or the store cannot be written: the uploader is told, the administrator's log says why."""
+    log.error("Could not store an upload in %s: %s", uploads_dir, exc)
+    if exc.errno in DISK_FULL_ERRORS:
+        return UploadRefused("The server has run out of disk space, so the file was not saved. "
+                             "Please tell an administrator.")
+    return UploadRefused("The server could not write to its document store, so the file was not saved. "
+                         "Please tell an administrator.")
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -78,7 +78,8 @@ def main() -> int:
 
     for name, problem, required_flag, args, env in (
         ("postgres", postgres_problem(), "WORKBENCH_REQUIRE_POSTGRES",
-         ["-m", "not browser", "tests/workbench", "tests/investigations", "tests/remedies", "tests/systemic"],
+         ["-m", "not browser", "tests/workbench", "tests/investigations", "tests/remedies", "tests/systemic",
+          "tests/faults"],
          {"WORKBENCH_TEST_ENGINE": "postgres"}),
         ("browser", browser_problem(), "WORKBENCH_REQUIRE_BROWSER", ["-m", "browser", "tests/browser"],
          {"WORKBENCH_TEST_ENGINE": "sqlite", "WORKBENCH_CHROMIUM": CHROMIUM}),
