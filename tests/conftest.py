@@ -54,6 +54,8 @@ passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1
 CASE_DATA_TABLES = [
     "workbench_audit_event",
     "workbench_api_token",
+    "workbench_sign_in_failure",
+    "workbench_session",
     "investigations_case_body",
     "investigations_case",
     "investigations_person",

@@ -43,7 +43,8 @@ from workbench.routes.dashboard import home
 from workbench.routes.login import login_page, login_submit, logout
 from workbench.routes.reports import ReportsController, reports_area
 from workbench.scheduler import run_scheduler
-from workbench.sessions import STORE_NAME, session_config, session_store
+from workbench.session_store import session_store
+from workbench.sessions import STORE_NAME, session_config
 from workbench.settings import Settings, get_settings
 from workbench.templating import template_config
 
@@ -138,7 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         guards=[role_guard],
         before_send=[security_headers_hook(settings)],
-        stores={STORE_NAME: session_store(settings.sessions_dir)},
+        stores={STORE_NAME: session_store(settings)},
         template_config=templates,
         plugins=[HTMXPlugin(), FlashPlugin(config=FlashConfig(template_config=templates))],
         exception_handlers=EXCEPTION_HANDLERS,

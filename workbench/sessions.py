@@ -1,4 +1,4 @@
-"""Server-side sessions kept under the data directory, with the session id rotated at login.
+"""Server-side sessions (stored by workbench.session_store), with the session id rotated at login.
 
 Anonymous requests (the login page, static files) store nothing. Litestar reuses the id from the
 cookie when a session is written, which would let an attacker
@@ -9,11 +9,9 @@ makes the next write use a fresh id and delete the old one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.stores.file import FileStore
 
 ROTATE_KEY = "workbench.rotate_session"
 STORE_NAME = "sessions"
@@ -57,7 +55,3 @@ def session_config(secure: bool, absolute_hours: int) -> RotatingSessionConfig:
         httponly=True,
         samesite="lax",
     )
-
-
-def session_store(directory: Path) -> FileStore:
-    return FileStore(path=directory, create_directories=True)

@@ -1,8 +1,10 @@
-"""The shell's tables: staff accounts, personal API tokens and the append-only audit log."""
+"""The shell's tables: staff accounts, personal API tokens, the append-only audit log, web sessions."""
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     Text,
@@ -51,3 +53,23 @@ class AuditEvent(Table, tablename="workbench_audit_event"):
     sequence = Integer(unique=True)
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
+
+
+class WebSession(Table, tablename="workbench_session"):
+    """Server-side sessions on PostgreSQL, shared by every worker on every host (workbench.session_store)."""
+
+    key = Varchar(length=128, unique=True, index=True)
+    value = Bytea()
+    expires_at = BigInt(null=True, default=None, index=True)  # Unix seconds; NULL never expires
+
+
+class SignInFailure(Table, tablename="workbench_sign_in_failure"):
+    """A failed sign-in or a bad API token, kept for the throttling window (workbench.login_throttle).
+
+    In the database rather than process memory, so every web worker counts the same failures.
+    """
+
+    at = Timestamptz(index=True)
+    kind = Varchar(length=16)  # "password" or "token"
+    username = Varchar(length=64, default="", index=True)  # as typed, lower-cased: named accounts and unknown ones alike
+    ip = Varchar(length=64, default="", index=True)
