@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException, TooManyRequestsException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
 from workbench.accounts import user_for_token
+from workbench.login_throttle import TOKEN, audit_refusal, record_failure, token_refusal
 from workbench.roles import Role
 from workbench.sessions import STORE_NAME
 from workbench.settings import Settings
@@ -40,10 +41,7 @@ class WorkbenchAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         authorization = connection.headers.get("authorization", "")
         if authorization.lower().startswith("bearer "):
-            user = await user_for_token(authorization[7:].strip())
-            if user is None:
-                raise NotAuthorizedException("The API token is not valid")
-            return AuthenticationResult(user=user, auth="bearer")
+            return AuthenticationResult(user=await _token_user(connection, authorization[7:].strip()), auth="bearer")
         session = connection.scope.get("session") or {}
         user_id = session.get("uid") if isinstance(session, dict) else None
         if not user_id:
@@ -59,6 +57,23 @@ class WorkbenchAuthMiddleware(AbstractAuthenticationMiddleware):
         if now - session.get("seen", 0) > SESSION_TOUCH_SECONDS:
             connection.set_session({**session, "seen": now})
         return AuthenticationResult(user=user, auth="session")
+
+
+async def _token_user(connection: ASGIConnection, token: str) -> User:
+    """The token's user; bad tokens count against the address, which is refused for a while after too many."""
+    ip = connection.client.host if connection.client else ""
+    refusal = await token_refusal(ip)
+    if refusal is not None:
+        await audit_refusal(TOKEN, refusal, "", ip)
+        raise TooManyRequestsException(
+            f"Too many requests with a bad API token from this address. Wait {refusal.minutes} minutes and try again.",
+            headers={"Retry-After": str(int(refusal.retry_after.total_seconds()) + 1)},
+        )
+    user = await user_for_token(token)
+    if user is None:
+        await record_failure(TOKEN, "", ip)
+        raise NotAuthorizedException("The API token is not valid")
+    return user
 
 
 async def end_session(connection: ASGIConnection) -> None:

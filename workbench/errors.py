@@ -26,6 +26,7 @@ TITLES = {
     405: "That action is not allowed here",
     409: "Someone else changed this record",
     413: "The upload is too large",
+    429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
     503: "The service is unavailable",
 }
@@ -55,7 +56,9 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     detail = exc.detail or TITLES.get(status, "Error")
     if is_api_path(request.url.path):
         extra = exc.extra if status < 500 and isinstance(exc.extra, (dict, list)) else None
-        return _json(status, detail, extra)
+        response = _json(status, detail, extra)
+        response.headers.update(exc.headers or {})  # Retry-After on 429
+        return response
     if isinstance(exc, NotAuthorizedException) and request.method == "GET" and not request.headers.get("hx-request"):
         path = request.url.path
         query = f"?next={quote(path + ('?' + request.url.query if request.url.query else ''))}" if path != "/" else ""

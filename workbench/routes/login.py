@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from workbench.audit import record_event
 from workbench.auth import start_session
 from workbench.db import write_transaction
+from workbench.login_throttle import PASSWORD, audit_refusal, clear_account, record_failure, sign_in_refusal
 from workbench.passwords import dummy_hash, verify_password
 from workbench.roles import ALL_STAFF
 from workbench.sessions import rotate_session
@@ -63,18 +64,24 @@ async def login_submit(
         errors["username"] = "Enter your username"
     if not password:
         errors["password"] = "Enter your password"
-    user = None if errors else await _check_credentials(username, password)
     ip = request.client.host if request.client else ""
+    refusal = None if errors else await sign_in_refusal(username, ip)
+    if refusal is not None:  # locked: the password is not even checked
+        await audit_refusal(PASSWORD, refusal, username, ip)
+        errors["password"] = refusal.message
+    user = None if errors else await _check_credentials(username, password)
     if user is None:
         if not errors:
             errors["password"] = "The username or password is not right"
+            await record_failure(PASSWORD, username, ip)
             await record_event(None, "login.failed", "user", username.lower()[:64], summary="Failed sign-in", ip=ip)
         request.clear_session()
         return Template(
             "auth/login.html",
             context={"next": target, "errors": errors, "username": username, "signed_out": False},
-            status_code=400,
+            status_code=429 if refusal else 400,
         )
+    await clear_account(username)
     request.clear_session()
     rotate_session(request)
     start_session(request, user)
