@@ -195,7 +195,7 @@ LEFT = r"(?<![^\W_])"
 RIGHT = r"(?![^\W_])"
 # A title starts with a capital ("Mrs", "MRS"), so "did not miss Lovelace" keeps its "miss".
 _TITLE = r"(?P<title>(?-i:" + "|".join(sorted({f for t in TITLES for f in (t, t.upper())}, key=lambda t: (-len(t), t))) + r"))\.?"
-_INITIAL = r"(?-i:[A-Z])\.?"
+_INITIAL = r"(?-i:[A-Z])(?![^\W_])\.?"  # a lone capital: never the last letter of "DRE." or "NHS"
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _MONTH_NAME = r"(?:" + "|".join(MONTHS + MONTH_ABBREVIATIONS) + r")\.?"
 _ANY_DATE = (
@@ -570,13 +570,30 @@ def _person_rules(person: _Person) -> list[_Rule]:
         rules.append(rule(rf"{_TITLE}\s+{G}", 4))
     if F:
         rules.append(rule(rf"{_TITLE}\s+{F}", 5, title_of=p.title.strip() or "-"))
-        rules.append(rule(rf"(?:{_INITIAL}\s*){{1,3}}\s*{F}", 5))
+        rules.append(rule(rf"(?:{_TITLE}\s+)?{_initials(given)}\s*{F}", 5, title_of=p.title.strip() or "-"))
         for word in _name_words(family):
             rules.append(rule(_flexible(word), 3, single_word=word))
     if G:
         for word in _name_words(given):
             rules.append(rule(_flexible(word), 2, single_word=word))
     return rules
+
+
+def _initials(given: str) -> str:
+    """Up to three initials before the family name ("A. Lovelace", "A.B. Lovelace", "Mrs A Lovelace").
+
+    Each is a lone capital, and the first is one of the given names' initials when they are known:
+    otherwise "Plan B. Lovelace said" or "at 9 A.M. Lovelace" would take the sentence's last word
+    with the name. Run together without full stops ("MA Lovelace") only as exactly the given names'
+    initials, so an abbreviation ("NHS Lovelace") is left alone.
+    """
+    firsts = sorted({c for w in given.split() for c in (w[0].upper(), _base(w[0]).upper())})
+    first = rf"(?-i:[{''.join(map(re.escape, firsts))}])(?![^\W_])\.?" if firsts else _INITIAL
+    dotted = rf"{first}(?:\s*{_INITIAL}){{0,2}}"
+    run_together = "".join(c for c in (_base(w[0]).upper() for w in given.split()) if c.isalpha())
+    if len(run_together) in (2, 3):
+        dotted = rf"(?:{dotted}|(?-i:{run_together})(?![^\W_]))"
+    return rf"(?<!\d\s)(?<!\d){dotted}"
 
 
 def _body_rules(body: BodyDetails, label: str) -> list[_Rule]:

@@ -249,3 +249,38 @@ def test_label_lookups():
     anonymiser = Anonymiser(PEOPLE, [HAMPSHIRE])
     assert anonymiser.label_for(GRACE) == "Ms Z"
     assert anonymiser.body_label_for("Hampshire County Council") == "the Council"
+
+
+# ---------------------------------------------------------------------------------------------
+# Initials: a lone capital before the family name, never the end of the word before it
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ignored the DRE. Lovelace said", "ignored the DRE. Mrs X said"),  # an abbreviation ending in a full stop
+    ("the NHS Lovelace file", "the NHS Mrs X file"),  # an abbreviation, no full stop
+    ("paid the DWP.Lovelace then", "paid the DWP.Mrs X then"),  # no space after the full stop
+    ("It was late. Lovelace said so.", "It was late. Mrs X said so."),  # a sentence end
+    ("under Plan B. Lovelace agreed", "under Plan B. Mrs X agreed"),  # a sentence ending in a capital letter
+    ("rang at 9 A.M. Lovelace answered", "rang at 9 A.M. Mrs X answered"),  # a time, though A is her initial
+    ("A. Lovelace signed", "Mrs X signed"),
+    ("A Lovelace signed", "Mrs X signed"),
+    ("A.B. Lovelace signed", "Mrs X signed"),  # her initial, then a middle one we do not know
+    ("A. B. C. Lovelace signed", "Mrs X signed"),
+    ("Mrs A. Lovelace wrote", "Mrs X wrote"),  # title and initial: one replacement, not "Mrs Mrs X"
+    ("Dr. C. Lovelace replied", "Mr Y replied"),  # C is Charles's initial: him, not Ada
+    ("a letter from A.Lovelace", "a letter from Mrs X"),
+    ("J. Lovelace's note", "J. Mrs X's note"),  # not their initial: the name still goes, the letter J stays
+])
+def test_initials_are_lone_capitals_that_belong_to_the_person(text, expected):
+    assert run(text).text == expected
+
+
+def test_run_together_initials_only_as_exactly_the_given_names_initials():
+    mary = PersonDetails("Lovelace", "Mary Ann", "Mrs")
+    assert anonymise("MA Lovelace wrote; M.A. Lovelace signed.", [mary]).text == "Mrs X wrote; Mrs X signed."
+    assert anonymise("the MOD Lovelace file", [mary]).text == "the MOD Mrs X file"
+
+
+def test_without_a_given_name_any_lone_initial_is_hers_but_never_part_of_a_word():
+    nameless = PersonDetails("Lovelace", "", "Mrs")
+    assert anonymise("J. Lovelace and the DRE. Lovelace form", [nameless]).text == "Mrs X and the DRE. Mrs X form"
