@@ -14,6 +14,8 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from workbench.sqlite_engine import PooledSQLiteEngine
+
 
 def engine() -> Engine:
     db = engine_finder()
@@ -42,10 +44,12 @@ async def write_transaction() -> AsyncIterator[None]:
 
 
 async def open_database(use_pool: bool) -> None:
-    """Called at start-up: WAL on SQLite (persists in the file), a connection pool on PostgreSQL."""
+    """Called at start-up: WAL on SQLite (persists in the file); reused connections on either engine."""
     db = engine()
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
+        if use_pool and isinstance(db, PooledSQLiteEngine):
+            await db.start_connection_pool(max_size=8)
     elif isinstance(db, PostgresEngine) and use_pool:
         await db.start_connection_pool(min_size=1, max_size=10)
 
@@ -53,6 +57,8 @@ async def open_database(use_pool: bool) -> None:
 async def close_database() -> None:
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine) and db.pooled:
         await db.close_connection_pool()
 
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
 
 from workbench.settings import database_url_from_env
+from workbench.sqlite_engine import PooledSQLiteEngine
 
 # Apps in dependency order: the shell (users, audit) first, the domains after it.
 APPS = [
@@ -24,7 +24,8 @@ def make_engine(url: str):
     path = Path(url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     # timeout becomes SQLite's busy timeout: writers queue for up to 15 s instead of failing.
-    return SQLiteEngine(path=str(path), timeout=15)
+    # Its connections are reused once the app's lifespan starts the pool (workbench.sqlite_engine).
+    return PooledSQLiteEngine(path=str(path), timeout=15)
 
 
 DB = make_engine(database_url_from_env())
