@@ -1,7 +1,8 @@
 """Case references in the ombudsman's form: two-digit year and six digits, "22 001 239".
 
 Joint cases give each body a letter suffix ("22 001 239a"). Numbers come from a counter per
-year, taken inside the write transaction, so two intakes at once never share a reference.
+year, incremented atomically inside the write transaction, so two intakes at once never share a
+reference and a rolled-back intake gives its number back.
 """
 
 from __future__ import annotations
@@ -39,11 +40,17 @@ def body_suffix(position: int) -> str:
 
 
 async def next_reference(received_on: date) -> str:
-    """Issue the next reference for the year of receipt; call inside a write transaction."""
+    """Issue the next reference for the year of receipt; call inside a write transaction.
+
+    One atomic statement (an upsert that increments and returns the number): with a read and then a
+    write, two intakes at once on PostgreSQL read the same number, or both insert the year's first
+    row, and one of them fails.
+    """
     year = received_on.year % 100
-    counter = await ReferenceCounter.objects().where(ReferenceCounter.year == year).first()
-    if counter is None:
-        counter = ReferenceCounter(year=year, last_number=0)
-    counter.last_number += 1
-    await counter.save()
-    return format_reference(year, counter.last_number)
+    [row] = await ReferenceCounter.raw(
+        "INSERT INTO investigations_reference_counter (year, last_number) VALUES ({}, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last_number = investigations_reference_counter.last_number + 1 "
+        "RETURNING last_number",
+        year,
+    )
+    return format_reference(year, row["last_number"])
