@@ -363,8 +363,10 @@ async def gather_inputs(staff: dict[str, int]) -> DemoInputs:
 
 async def load_demo(
     cases: int = 2000, seed: int = 1, anchor: date | None = None, only_if_empty: bool = False, quiet: bool = False,
-    recommendations_per_case: float = 2.5,
+    recommendations_per_case: float = 2.5, patterns: bool = True,
 ) -> DemoResult:
+    """``cases`` demo cases; from ``systemic.demo.PLANT_FROM`` cases on, ``patterns`` plants that
+    module's systemic fault patterns among them (left out where planted cases would skew a measure)."""
     started = time.perf_counter()
     if only_if_empty and await Case.count() > 0:
         if not quiet:
@@ -373,7 +375,13 @@ async def load_demo(
     staff, users_created = await ensure_demo_staff()
     anchor = anchor or date.today()
     now = datetime.now(timezone.utc)
-    plan = plan_demo(await gather_inputs(staff), cases, seed, anchor, now)
+    inputs = await gather_inputs(staff)
+    from systemic.demo import PLANT_FROM, planted_case_count, plant_patterns  # systemic builds on the casework
+
+    planting = patterns and cases >= PLANT_FROM
+    plan = plan_demo(inputs, cases - planted_case_count() if planting else cases, seed, anchor, now)
+    if planting:
+        plan = plant_patterns(plan, inputs, seed, anchor, now).plan
     await _insert(Person, plan.people)
     await _insert(Case, plan.cases)
     await _insert(CaseBody, plan.links)
@@ -396,6 +404,9 @@ async def load_demo(
     if not quiet:
         print(f"Loaded {cases:,} demo cases, {len(plan.people):,} people and {remedies.recommendations:,} "
               f"recommendations in {seconds:.1f} s.")
+        if planting:
+            print(f"Among them {planted_case_count()} cases plant systemic patterns for the scan to find "
+                  "(systemic/demo.py).")
     return DemoResult(cases, len(plan.people), users_created, seconds, remedies.recommendations)
 
 
