@@ -5,7 +5,8 @@ runs, or a ``pg_dump --format=custom`` taken in the same snapshot as the manifes
 ``files/...`` (everything under the data directory that must survive: uploaded case documents and
 compliance evidence; never the generated-documents cache, sessions, locks or the demo secret) and,
 last, ``manifest.json``: engine, time, app version, migrations, counts and each member's size and
-SHA-256. The manifest comes last so a truncated file has none and is refused.
+SHA-256. The manifest comes last so a truncated file has none and is refused. Live sessions (the
+PostgreSQL session table) are left out: their keys are bearer secrets, and everyone signs in again.
 
 A restore unpacks into a staging directory, checks every name (no paths outside it, no links) and
 every digest before touching anything, then swaps the database in at once (the SQLite backup API
@@ -50,6 +51,8 @@ NOT_BACKED_UP = frozenset({"generated", "sessions", "scheduler.lock", "demo-secr
 TEMPORARY_PREFIXES = (".backup-", ".restore-", ".upload-")
 # What the counts in the manifest and the "would replace" check are made of.
 COUNTED_TABLES = {"cases": "investigations_case", "users": "workbench_user"}
+# Its keys are live sessions, bearer secrets: left out of every backup (everyone signs in after a restore).
+SESSION_TABLE = "workbench_session"
 COMPRESS_LEVEL = 3  # most stored files are already compressed (PDF, DOCX, JPEG); 9 costs 3x for ~2%
 CHUNK = 1 << 20
 MAX_MANIFEST_BYTES = 64 << 20
@@ -218,10 +221,19 @@ def _snapshot_sqlite(database: Database, work: Path) -> Snapshot:
         with closing(sqlite3.connect(source_path, timeout=15)) as source, closing(sqlite3.connect(copy)) as target:
             source.backup(target)  # pages=-1: all in one step, so the copy is one moment's database
             target.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            _drop_sessions(target)
             migrations, counts = _sqlite_facts(target)
     except sqlite3.Error as exc:
         raise BackupError(f"Could not read the database {source_path}: {exc}") from None
     return Snapshot(copy, f"SQLite {sqlite3.sqlite_version}", migrations, counts)
+
+
+def _drop_sessions(connection: sqlite3.Connection) -> None:
+    """Empty the session table in the copy, overwriting the freed pages so no key survives in the file."""
+    if connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (SESSION_TABLE,)).fetchone():
+        connection.execute("PRAGMA secure_delete=ON")
+        connection.execute(f'DELETE FROM "{SESSION_TABLE}"')
+        connection.commit()
 
 
 def _sqlite_count_check(connection: sqlite3.Connection, manifest: Manifest) -> None:
@@ -333,7 +345,7 @@ async def _snapshot_postgres(database: Database, work: Path) -> Snapshot:
             migrations, counts = await _pg_facts(connection)
             url, env = _pg_connection_parts(database.url)
             await _run_tool([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot_id}",
-                             f"--file={dump}", f"--dbname={url}"], env)
+                             f"--exclude-table-data={SESSION_TABLE}", f"--file={dump}", f"--dbname={url}"], env)
     finally:
         await connection.close()
     return Snapshot(dump, tool_version, migrations, counts)
@@ -569,7 +581,7 @@ def unpack_backup(source: Path, into: Path | None) -> Manifest:
     found: dict[str, dict[str, Any]] = {}
     manifest_bytes: bytes | None = None
     try:
-        with tarfile.open(source, mode="r|*") as archive:
+        with gzip.open(source, "rb") as stream, tarfile.open(fileobj=stream, mode="r|") as archive:
             for member in archive:
                 name = _member_name(member)
                 if name in found or (name == MANIFEST_NAME and manifest_bytes is not None):
@@ -580,6 +592,8 @@ def unpack_backup(source: Path, into: Path | None) -> Manifest:
                     manifest_bytes = archive.extractfile(member).read()  # type: ignore[union-attr]
                 else:
                     found[name] = _extract(archive, member, None if into is None else into / name)
+            while stream.read(CHUNK):  # read to the very end, so gzip checks its trailer (CRC and length)
+                pass
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise BackupError(f"{source} is damaged, truncated or not a workbench backup ({exc}); nothing was changed.") from None
     except OSError as exc:
