@@ -3,7 +3,8 @@
 Anonymous requests (the login page, static files) store nothing. Litestar reuses the id from the
 cookie when a session is written, which would let an attacker
 who planted a session cookie share the victim's login (session fixation); ``rotate_session``
-makes the next write use a fresh id and delete the old one.
+makes the next write use a fresh id and delete the old one. A session that a request did not change
+is not written back (Litestar writes it after every request).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 
 ROTATE_KEY = "workbench.rotate_session"
+LOADED_KEY = "workbench.session_as_loaded"
 STORE_NAME = "sessions"
 
 
@@ -26,6 +28,18 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return fresh
         return super().get_session_id(connection)
 
+    async def load_from_connection(self, connection: ASGIConnection) -> dict:
+        data = await super().load_from_connection(connection)
+        if data:
+            connection.scope[LOADED_KEY] = self.serialize_data(data, connection.scope)  # type: ignore[literal-required]
+        return data
+
+    def _unchanged(self, scope_session, connection: ASGIConnection) -> bool:
+        """The session as it was read: nothing to store (authentication touches it once a minute)."""
+        loaded = connection.scope.get(LOADED_KEY)
+        return bool(scope_session) and loaded is not None and not connection.scope.get(ROTATE_KEY) \
+            and self.serialize_data(scope_session, connection.scope) == loaded
+
     async def store_in_message(self, scope_session, message, connection) -> None:  # type: ignore[override]
         if connection.scope.get(ROTATE_KEY):
             old_id = connection.cookies.get(self.config.key)
@@ -33,6 +47,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
         if not scope_session and not connection.cookies.get(self.config.key):
             return  # nothing to keep and nothing to clear: anonymous requests leave no session files
+        if self._unchanged(scope_session, connection):
+            return  # no write per request (a database write on PostgreSQL), no Set-Cookie
         await super().store_in_message(scope_session, message, connection)
 
 
