@@ -554,7 +554,7 @@ class DecisionStatement(DocumentKind):
                   hint="Publication version: anyone else the text names, one per line (for example, Dr Priya Shah)"),
     )
 
-    async def gather(self, params: Mapping[str, str], viewer: Viewer) -> StatementData:
+    async def read(self, params: Mapping[str, str], viewer: Viewer) -> StatementData:
         reference = (params.get("reference") or "").strip()
         if not reference:
             raise ParameterError("Enter the case reference, for example 25 900 001", "reference")

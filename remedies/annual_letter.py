@@ -31,7 +31,7 @@ from investigations.reference_data import BODY_TYPES, load_ncmg_standards, ncmg_
 from investigations.statistics import (
     CaseFact, CaseFigures, by_body_type, case_figures, decided_in, load_case_facts, load_standards_breached,
 )
-from remedies.compliance import Figure, financial_year_label, statistics
+from remedies.compliance import Figure, RecommendationFact, financial_year_label, statistics
 from remedies.document_parameters import read_body, read_year
 from remedies.facts import load_facts
 from remedies.improvements import ServiceImprovement, load_service_improvements
@@ -99,12 +99,43 @@ def type_average_label(body_type: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Gathering (the only step that reads)
+# Reading (the only step that touches the database), then working the figures out (pure)
 
 
-async def gather_letter(body: Mapping[str, Any], year: int, viewer: Viewer, written_on: date) -> LetterData:
+@dataclass(frozen=True)
+class LetterInputs:
+    """What the letter reads: the body's contacts, its year's and its type's case facts, its recommendations."""
+
+    body: Mapping[str, Any]
+    year: int
+    written_on: date
+    contacts: list[dict[str, Any]]
+    body_facts: list[CaseFact]
+    type_facts: list[CaseFact]  # every body of the same type: thousands of cases for county councils
+    facts: list[RecommendationFact]
+    improvements: tuple[ServiceImprovement, ...]
+    standards: dict[str, int]
+    viewer_sees_everything: bool
+
+
+async def read_letter(body: Mapping[str, Any], year: int, viewer: Viewer, written_on: date) -> LetterInputs:
     start, end = date(year, 4, 1), date(year + 1, 3, 31)
-    contacts = await contacts_of(body["id"], include_inactive=False)
+    return LetterInputs(
+        body=body, year=year, written_on=written_on,
+        contacts=await contacts_of(body["id"], include_inactive=False),
+        body_facts=await load_case_facts(start, end, body_id=body["id"], viewer=viewer),
+        type_facts=await load_case_facts(start, end, body_type=body["body_type"], viewer=viewer),
+        facts=await load_facts(body_id=body["id"], financial_year=year, viewer=viewer),
+        improvements=tuple(await load_service_improvements(body_id=body["id"], financial_year=year, viewer=viewer)),
+        standards=await load_standards_breached(start, end, body_id=body["id"], viewer=viewer),
+        viewer_sees_everything=viewer.role is Role.ADMINISTRATOR,
+    )
+
+
+def letter_data(inputs: LetterInputs) -> LetterData:
+    """Addressee, copies and figures from what was read: CPU work, run off the event loop."""
+    body, contacts = inputs.body, inputs.contacts
+    start, end = date(inputs.year, 4, 1), date(inputs.year + 1, 3, 31)
     chief = choose_contact(contacts, "chief_executive")
     copies, missing = [], []
     for role in COPY_ROLES:
@@ -113,27 +144,25 @@ async def gather_letter(body: Mapping[str, Any], year: int, viewer: Viewer, writ
             missing.append(role)
         elif chief is None or contact["id"] != chief["id"]:
             copies.append(recipient_from_contact(contact, body["name"]))
-    body_facts: list[CaseFact] = await load_case_facts(start, end, body_id=body["id"], viewer=viewer)
-    type_facts = await load_case_facts(start, end, body_type=body["body_type"], viewer=viewer)
-    facts = await load_facts(body_id=body["id"], financial_year=year, viewer=viewer)
-    remedied = tuple(sorted(f.reference for f in decided_in(body_facts, start, end)
+    remedied = tuple(sorted(f.reference for f in decided_in(inputs.body_facts, start, end)
                             if f.outcome == Outcome.REMEDIED_BY_BODY.value))
     return LetterData(
         body=dict(body),
-        year=year,
-        written_on=written_on,
+        year=inputs.year,
+        written_on=inputs.written_on,
         addressee=recipient_from_contact(chief, body["name"]),
         addressed_to_chief_executive=chief is not None and chief["role"] == "chief_executive",
         copies=tuple(copies),
         missing_copies=tuple(missing),
-        figures=case_figures(body_facts, start, end),
-        type_figures=by_body_type(type_facts, start, end).get(body["body_type"]) or case_figures([], start, end),
-        compliance=statistics(facts),
-        recommendations=len(facts),
+        figures=case_figures(inputs.body_facts, start, end),
+        type_figures=(by_body_type(inputs.type_facts, start, end).get(body["body_type"])
+                      or case_figures([], start, end)),
+        compliance=statistics(inputs.facts),
+        recommendations=len(inputs.facts),
         remedied_cases=remedied,
-        improvements=tuple(await load_service_improvements(body_id=body["id"], financial_year=year, viewer=viewer)),
-        standards=await load_standards_breached(start, end, body_id=body["id"], viewer=viewer),
-        viewer_sees_everything=viewer.role is Role.ADMINISTRATOR,
+        improvements=inputs.improvements,
+        standards=inputs.standards,
+        viewer_sees_everything=inputs.viewer_sees_everything,
     )
 
 
@@ -326,10 +355,13 @@ class AnnualReviewLetter(DocumentKind):
                   hint="Its first year or its label, like 2025-26; blank for the last complete year"),
     )
 
-    async def gather(self, params: Mapping[str, str], viewer: Viewer) -> LetterData:
+    async def read(self, params: Mapping[str, str], viewer: Viewer) -> LetterInputs:
         today = date.today()
         body = await read_body(params)
-        return await gather_letter(body, read_year(params, today=today), viewer, today)
+        return await read_letter(body, read_year(params, today=today), viewer, today)
+
+    def work_out(self, read: LetterInputs) -> LetterData:
+        return letter_data(read)
 
     def preview(self, data: LetterData) -> Preview:
         return Preview(

@@ -273,7 +273,7 @@ class SystemicIssueReport(DocumentKind):
     description = "One systemic issue: the fault, its cases, the bodies, the others affected and the recommendations."
     parameters = (Parameter("issue", "Systemic issue", "issue"),)
 
-    async def gather(self, params: Mapping[str, str], viewer: Viewer) -> IssueReportData:
+    async def read(self, params: Mapping[str, str], viewer: Viewer) -> IssueReportData:
         return await gather_issue(read_issue_id(params), viewer, london_today())
 
     def preview(self, data: IssueReportData) -> Preview:

@@ -475,11 +475,27 @@ def build_review(data: ReviewData) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------
-# Gathering
+# Reading (the only step that touches the database), then working the figures out (pure)
 
 
-async def gather_review(year: int, service_area: str, studies: Sequence[Mapping[str, Any]], viewer: Viewer,
-                        written_on: date) -> ReviewData:
+@dataclass(frozen=True)
+class ReviewInputs:
+    """What the review reads: the year's case facts, recommendations and cohorts, and the picked cases."""
+
+    year: int
+    service_area: str
+    categories: tuple[str, ...]
+    written_on: date
+    cases: Sequence[CaseFact]
+    recommendations: Sequence[RecommendationFact]
+    cohorts: Sequence[CohortYear]
+    body_names: Mapping[int, str]
+    studies: Sequence[Mapping[str, Any]]  # cases as ``get_case`` returns them
+    viewer_sees_everything: bool
+
+
+async def read_review(year: int, service_area: str, studies: Sequence[Mapping[str, Any]], viewer: Viewer,
+                      written_on: date) -> ReviewInputs:
     start, end = date(year, 4, 1), date(year + 1, 3, 31)
     names = ([c.name for c in load_taxonomy().categories] if service_area == ALL_SERVICE_AREAS
              else service_area_categories(service_area))
@@ -491,17 +507,27 @@ async def gather_review(year: int, service_area: str, studies: Sequence[Mapping[
     cohorts = await load_cohort_years(start, end, category_ids)
     body_ids = sorted({b for f in cases for b in f.body_ids})
     body_names = {r["id"]: r["name"] for r in await Body.select(Body.id, Body.name).where(Body.id.is_in(body_ids or [0]))}
+    return ReviewInputs(
+        year=year, service_area=service_area, categories=tuple(r["name"] for r in category_rows), written_on=written_on,
+        cases=cases, recommendations=recommendations, cohorts=cohorts, body_names=body_names, studies=tuple(studies),
+        viewer_sees_everything=viewer.role is Role.ADMINISTRATOR,
+    )
+
+
+def review_data(inputs: ReviewInputs) -> ReviewData:
+    """The figures over ~20,000 cases and the anonymised case studies: CPU work, run off the event loop."""
+    start, end = date(inputs.year, 4, 1), date(inputs.year + 1, 3, 31)
     areas = {c.name: c.service_area for c in load_taxonomy().categories}
     chosen = tuple(
         (anonymised_summary(case), {"category": case["category_name"], "subcategory": case["subcategory_name"],
                                     "service_area": areas.get(case["category_name"], ""),
                                     "decided_on": case["decided_on"], "outcome": case["outcome"]})
-        for case in studies
+        for case in inputs.studies
     )
     return ReviewData(
-        year=year, service_area=service_area, categories=tuple(r["name"] for r in category_rows), written_on=written_on,
-        figures=review_figures(cases, recommendations, cohorts, body_names, start, end), case_studies=chosen,
-        viewer_sees_everything=viewer.role is Role.ADMINISTRATOR,
+        year=inputs.year, service_area=inputs.service_area, categories=inputs.categories, written_on=inputs.written_on,
+        figures=review_figures(inputs.cases, inputs.recommendations, inputs.cohorts, inputs.body_names, start, end),
+        case_studies=chosen, viewer_sees_everything=inputs.viewer_sees_everything,
     )
 
 
@@ -518,12 +544,15 @@ class NationalReview(DocumentKind):
                   hint="Case references separated by commas, like 25 001 239, 25 004 112"),
     )
 
-    async def gather(self, params: Mapping[str, str], viewer: Viewer) -> ReviewData:
+    async def read(self, params: Mapping[str, str], viewer: Viewer) -> ReviewInputs:
         today = date.today()
         year = read_year(params, today=today)
         area = read_service_area(params)
         studies = await read_case_references(params, viewer)
-        return await gather_review(year, area, studies, viewer, today)
+        return await read_review(year, area, studies, viewer, today)
+
+    def work_out(self, read: ReviewInputs) -> ReviewData:
+        return review_data(read)
 
     def preview(self, data: ReviewData) -> Preview:
         f = data.figures

@@ -1,10 +1,10 @@
 """Generating a document without blocking the server, and keeping it for an hour for its requester.
 
-A job reads the data on the event loop (the kind's async ``gather``), then works out the preview and
-builds the .docx in a worker thread (``anyio.to_thread``), recording each step so the page that
-polls it can show progress. Jobs live as files under ``settings.generated_dir`` (a JSON record and
-the .docx, named by a random id), so any worker process can answer the poll and the download;
-files older than an hour are removed. Only the member of staff who asked may see a job: anyone
+A job gathers the data (the kind reads on the event loop and works its figures out in a worker
+thread: ``DocumentKind.gather``), then works out the preview and builds the .docx in a worker thread
+(``anyio.to_thread``), recording each step so the page that polls it can show progress. Jobs live
+as files under ``settings.generated_dir`` (a JSON record and the .docx, named by a random id), so
+any worker process can answer the poll and the download; files older than an hour are removed. Only the member of staff who asked may see a job: anyone
 else is told it does not exist.
 """
 
@@ -172,7 +172,7 @@ def problems_of(preview: Preview) -> list[dict[str, str]]:
 
 
 async def preview_of(kind: DocumentKind, params: Mapping[str, str], viewer: Viewer) -> Preview:
-    """Gather (on the event loop), then the preview (in a worker thread: it may add up thousands of rows)."""
+    """Gather (read on the event loop, figures in a worker thread), then the preview (in a worker thread too)."""
     data = await kind.gather(params, viewer)
     return await anyio.to_thread.run_sync(kind.preview, data)
 

@@ -1,11 +1,13 @@
 """The Reports area's catalogue: every Word document the workbench produces, behind one interface.
 
 A document kind says which parameters it takes (a case, a body, a financial year, a service area,
-a systemic issue, a version), gathers its data from the database (async, the only step that reads),
-then, from that data alone, gives a preview (the figures, and the problems a report writer should
-fix or know about before sending) and builds the .docx bytes (CPU work: the caller runs it in a
-worker thread). The web area, the command line (`workbench export`) and the API all go through
-here, so a document looks the same whichever way it was asked for.
+a systemic issue, a version), reads what it needs from the database (async, the only step that
+reads), works its figures out from what it read (pure CPU work over thousands of cases, run in a
+worker thread by ``gather`` so the event loop keeps answering), then, from that data alone, gives a
+preview (the figures, and the problems a report writer should fix or know about before sending) and
+builds the .docx bytes (CPU work: the caller runs it in a worker thread). The web area, the command
+line (`workbench export`) and the API all go through here, so a document looks the same whichever
+way it was asked for.
 
 Document kinds live in the domain that owns their content (a decision statement in
 investigations, the annual review letter in remedies, the national review in systemic); this
@@ -18,6 +20,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import anyio.to_thread
 
 from investigations.access import Viewer
 
@@ -76,9 +80,19 @@ class DocumentKind(ABC):
     parameters: tuple[Parameter, ...] = ()
 
     @abstractmethod
+    async def read(self, params: Mapping[str, str], viewer: Viewer) -> Any:
+        """Read everything the document needs, and no more than reading; raise ParameterError for a bad
+        or unknown parameter (and for anything the viewer may not see: say it does not exist)."""
+
+    def work_out(self, read: Any) -> Any:
+        """The document's data from what ``read`` returned (pure; ``gather`` runs it in a worker thread).
+        Kinds that add up many rows do it here; by default what was read is the data."""
+        return read
+
     async def gather(self, params: Mapping[str, str], viewer: Viewer) -> Any:
-        """Read everything the document needs; raise ParameterError for a bad or unknown parameter
-        (and for anything the viewer may not see: say it does not exist)."""
+        """Read on the event loop, then work the figures out in a worker thread: the one way every
+        caller (the Reports area, its jobs, the API, ``workbench export``) gets a document's data."""
+        return await anyio.to_thread.run_sync(self.work_out, await self.read(params, viewer))
 
     @abstractmethod
     def preview(self, data: Any) -> Preview:

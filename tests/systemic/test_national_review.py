@@ -301,3 +301,27 @@ def test_converts_to_pdf_and_renders(run, db, tmp_path):
     pdf = d.to_pdf(kind.build(data), tmp_path, "national-review")
     assert d.pdf_pages(pdf) != 0
     d.render_first_page(pdf, tmp_path / "national-review")
+
+
+def test_the_figures_are_added_up_in_a_worker_thread_not_on_the_event_loop(run, db, monkeypatch):
+    """~20,000 cases take seconds to add up: the Reports area's preview must not hold the event loop meanwhile."""
+    import threading
+
+    from systemic import national_review
+
+    run(_year())
+    threads = {}
+    real = national_review.review_figures
+
+    def recording(*args, **kwargs):
+        threads["figures"] = threading.get_ident()
+        return real(*args, **kwargs)
+
+    async def gathered():
+        threads["loop"] = threading.get_ident()
+        return await NationalReview().gather({"year": "2025-26", "service_area": AREA}, viewer_for(await user("admin")))
+
+    monkeypatch.setattr(national_review, "review_figures", recording)
+    data = run(gathered())
+    assert data.figures.overall.received > 0
+    assert threads["figures"] != threads["loop"]

@@ -48,7 +48,7 @@ class BodyYearLetter(DocumentKind):
                   choices=(("public", "Publication version"), ("parties", "Parties' version"))),
     )
 
-    async def gather(self, params, viewer: Viewer) -> dict[str, Any]:
+    async def read(self, params, viewer: Viewer) -> dict[str, Any]:
         try:
             body = match_choice(params["body"], await body_choices(), "body")
         except ValueError as exc:
@@ -97,7 +97,7 @@ class CaseNote(DocumentKind):
     description = "One case's summary (a test document)."
     parameters = (Parameter("case", "Case reference", "case"),)
 
-    async def gather(self, params, viewer: Viewer) -> dict[str, Any]:
+    async def read(self, params, viewer: Viewer) -> dict[str, Any]:
         try:
             case = await get_case(viewer, params["case"])
         except CaseNotFound:
@@ -238,6 +238,28 @@ def test_preview_shows_figures_tables_and_a_warning(client, kinds, caseload, run
     assert 'data-testid="problem-warning"' in html and "too few for the rates" in html
     assert 'data-testid="generate-button">' in html and "disabled" not in html.split('data-testid="generate-button"')[0][-80:]
     assert f"Letter to {other['name']} 2024-25.docx" in html
+
+
+def test_the_figures_are_worked_out_off_the_event_loop(client, kinds, caseload, monkeypatch):
+    """Every kind gathers the same way: read on the loop, work_out in a worker thread (the loop keeps answering)."""
+    threads: dict[str, int] = {}
+    real_read = BodyYearLetter.read
+
+    async def read(self, params, viewer):
+        threads["read"] = threading.get_ident()
+        return await real_read(self, params, viewer)
+
+    def work_out(self, read):
+        threads["work_out"] = threading.get_ident()
+        return read
+
+    monkeypatch.setattr(BodyYearLetter, "read", read)
+    monkeypatch.setattr(BodyYearLetter, "work_out", work_out)
+    client.sign_in_as("report_writer")
+    response = client.get("/reports/test-body-letter/preview", params={"body": caseload["other_body"]["id"],
+                                                                       "year": "2024-25"})
+    assert response.status_code == 200 and caseload["other"]["reference"] in response.text
+    assert threads["read"] != threads["work_out"]
 
 
 def test_preview_with_an_error_problem_disables_the_download(client, kinds, caseload):
