@@ -24,7 +24,7 @@ from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.reference_data import load_demo_phrases
 from investigations.references import format_reference
 
-__all__ = ["PLANTED_PATTERNS", "PLANT_FROM", "PlantedPattern", "Planting", "plant_patterns"]
+__all__ = ["PLANTED_PATTERNS", "PLANT_FROM", "PlantedPattern", "Planting", "plant_patterns", "planted_case_count"]
 
 #: Demos smaller than this get no planted patterns (a handful of cases is for route and API tests).
 PLANT_FROM = 100
@@ -204,12 +204,11 @@ def _subcategory_ids(inputs: DemoInputs) -> dict[str, tuple[int, int]]:
 def plant_patterns(plan: DemoPlan, inputs: DemoInputs, seed: int, anchor: date, now: datetime) -> Planting:
     """The demo plan with every pattern's cases added after its own rows (ids and references carry on).
 
-    Each case is decided with fault causing injustice 2 to 50 weeks before ``anchor``; a pattern's
-    cases go round its bodies so each body has at least one. Patterns whose subcategory is not in
-    the reference data are left out."""
+    A pattern's cases go round its bodies, so each body has at least one. Patterns whose
+    subcategory is not in the reference data are left out."""
     rng = random.Random(seed * 1_000_003 + 17)  # its own stream: the ordinary cases are unchanged
     where = _subcategory_ids(inputs)
-    outcomes_wanted = {key: entry.get("outcomes_wanted") or [""] for key, entry in load_demo_phrases().items()}
+    wanted = {key: entry.get("outcomes_wanted") or [""] for key, entry in load_demo_phrases().items()}
     people, cases, links, findings = list(plan.people), list(plan.cases), list(plan.links), list(plan.findings)
     counters = dict(plan.counters)
     person_id = max((p["id"] for p in people), default=inputs.first_person_id - 1) + 1
@@ -219,46 +218,52 @@ def plant_patterns(plan: DemoPlan, inputs: DemoInputs, seed: int, anchor: date, 
     for pattern in PLANTED_PATTERNS:
         if pattern.subcategory not in where:
             continue
-        category_id, subcategory_id = where[pattern.subcategory]
         bodies = _bodies(rng, pattern, inputs)
         for n, summary in enumerate(pattern.summaries):
             body = bodies[n % len(bodies)]
-            decided = anchor - timedelta(days=rng.randint(14, 350))
-            received = decided - timedelta(days=rng.randint(60, 240))
-            yy = received.year % 100
+            case = _case(rng, pattern, summary, where[pattern.subcategory], inputs, anchor, now)
+            yy = case["received_on"].year % 100
             counters[yy] = counters.get(yy, 0) + 1
+            case.update(id=case_id, reference=format_reference(yy, counters[yy]), complainant=person_id,
+                        outcome_wanted=rng.choice(wanted.get(pattern.subcategory, [""])))
             people.append(_person(rng, person_id))
-            case = {
-                "id": case_id, "reference": format_reference(yy, counters[yy]), "received_on": received,
-                "decided_on": decided, "category": category_id, "subcategory": subcategory_id,
-                "stage": (Stage.CLOSED if (anchor - decided).days > 40 else Stage.FINAL_DECISION).value,
-                "stage_entered_on": decided, "outcome": Outcome.UPHELD_FAULT_INJUSTICE.value,
-                "investigator": rng.choice(inputs.investigators) if inputs.investigators else None,
-                "restricted": False,
-                "care_funding": _care_funding(pattern),
-                "summary": summary, "outcome_wanted": rng.choice(outcomes_wanted.get(pattern.subcategory, [""])),
-                "complainant": person_id, "person_affected": None, "representative": None,
-                "representative_consent_on": None, "representative_consent_note": "",
-                "created_at": now, "updated_at": now, "version": 1, "draft_issued_on": None, "comments_due_on": None,
-            }
             cases.append(case)
             links.append({"id": link_id, "case": case_id, "body": body, "suffix": ""})
-            findings.append({
-                "case": case_id, "body": body, "fault": True, "injustice": True,
-                "description": rng.choice(pattern.findings), "standards": json.dumps([]), "updated_at": now,
-                "version": 1,
-            })
+            findings.append({"case": case_id, "body": body, "fault": True, "injustice": True,
+                             "description": rng.choice(pattern.findings), "standards": json.dumps([]),
+                             "updated_at": now, "version": 1})
             references.setdefault(pattern.slug, []).append(case["reference"])
             person_id, case_id, link_id = person_id + 1, case_id + 1, link_id + 1
     planted = replace(plan, people=people, cases=cases, links=links, findings=findings, counters=counters)
     return Planting(planted, references)
 
 
+def _case(rng: random.Random, pattern: PlantedPattern, summary: str, where: tuple[int, int], inputs: DemoInputs,
+          anchor: date, now: datetime) -> dict[str, Any]:
+    """A case row (without its id, reference and people) decided with fault causing injustice 2 to 50
+    weeks before ``anchor``: inside the nightly scan's twelve months, and recent enough to matter."""
+    decided = anchor - timedelta(days=rng.randint(14, 350))
+    received = decided - timedelta(days=rng.randint(60, 240))
+    category_id, subcategory_id = where
+    return {
+        "received_on": received, "decided_on": decided, "category": category_id, "subcategory": subcategory_id,
+        "stage": (Stage.CLOSED if (anchor - decided).days > 40 else Stage.FINAL_DECISION).value,
+        "stage_entered_on": decided, "outcome": Outcome.UPHELD_FAULT_INJUSTICE.value,
+        "investigator": rng.choice(inputs.investigators) if inputs.investigators else None,
+        "restricted": False, "care_funding": _care_funding(pattern), "summary": summary,
+        "person_affected": None, "representative": None, "representative_consent_on": None,
+        "representative_consent_note": "", "created_at": now, "updated_at": now, "version": 1,
+        "draft_issued_on": None, "comments_due_on": None,
+    }
+
+
 def _care_funding(pattern: PlantedPattern) -> str:
+    """Adult care cases say who arranged the care: a provider's customer funds it, a council arranges it."""
     if not pattern.subcategory.startswith("adult-care-services/"):
         return ""
     return (CareFunding.SELF_FUNDED if pattern.body_kind == "provider" else CareFunding.COUNCIL_ARRANGED).value
 
 
 def planted_case_count() -> int:
+    """How many of the demo's cases the patterns take (they count within ``workbench demo --cases``)."""
     return sum(p.cases for p in PLANTED_PATTERNS)
