@@ -16,6 +16,7 @@ module only knows them through ``catalogue()``.
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,20 +108,9 @@ def catalogue() -> list[DocumentKind]:
     """Every document kind, in the order the Reports area lists them.
 
     Imported here, not at module load, so the shell does not depend on the domains at import time.
+    A kind that cannot be imported fails loudly (ImportError, AttributeError): every one is shipped.
     """
-    kinds: list[DocumentKind] = []
-    for module, name in _KINDS:
-        try:
-            imported = __import__(module, fromlist=[name])
-        except ModuleNotFoundError as exc:  # a kind still being built: leave it out, loudly in logs
-            if exc.name != module:
-                raise
-            continue
-        kind = getattr(imported, name, None)
-        if kind is None:  # the module exists (it has other work in it) but the kind is not written yet
-            continue
-        kinds.append(kind())
-    return kinds
+    return [getattr(importlib.import_module(module), name)() for module, name in _KINDS]
 
 
 # (module, class) of each document kind.

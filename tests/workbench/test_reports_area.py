@@ -458,8 +458,19 @@ def test_investigator_may_produce_only_documents_about_a_case_they_can_see(clien
 # The real catalogue
 
 
+def test_the_catalogue_is_the_five_shipped_kinds_and_a_missing_one_fails_loudly(monkeypatch):
+    assert [k.key for k in reports.catalogue()] == [
+        "decision-statement", "annual-review-letter", "national-review", "compliance-report", "systemic-issue-report"]
+    monkeypatch.setattr(reports, "_KINDS", (*reports._KINDS, ("remedies.no_such_report", "NoSuchReport")))
+    with pytest.raises(ModuleNotFoundError):
+        reports.catalogue()
+    monkeypatch.setattr(reports, "_KINDS", (("remedies.annual_letter", "NoSuchLetter"),))
+    with pytest.raises(AttributeError):
+        reports.catalogue()
+
+
 def test_every_document_in_the_catalogue_has_a_form_with_a_field_for_each_parameter(client, db):
-    """Whatever kinds have landed: each is listed, and its form renders a field per parameter."""
+    """Each kind is listed, and its form renders a field per parameter."""
     client.sign_in_as("report_writer")
     listing = client.get("/reports").text
     for kind in reports.catalogue():
