@@ -20,18 +20,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
-import os
 import random
-import secrets
 import shutil
-import socket
-import tempfile
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+
+import harness
 
 BATCH = 5_000
 
@@ -81,12 +76,6 @@ async def seed(count: int, seed: int = 1) -> None:
     await engine().run_ddl("ANALYZE")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Inbox:
     count = 0
 
@@ -103,8 +92,8 @@ def main() -> None:
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to benchmark on instead of SQLite")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
     pg_database = f"workbench_bench_{uuid.uuid4().hex[:8]}"
+    url = None
     if args.postgres:
         import asyncpg
 
@@ -115,23 +104,11 @@ def main() -> None:
 
         asyncio.run(create())
         url = args.postgres.rsplit("/", 1)[0] + "/" + pg_database
-    else:
-        url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
-    os.environ.update({
-        "WORKBENCH_DATA_DIR": str(data_dir), "WORKBENCH_DATABASE_URL": url,
-        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48), "WORKBENCH_SCHEDULER": "off",
-    })
-    import logging
-
-    import workbench  # noqa: F401
-
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
+    scratch = harness.scratch(database_url=url)
     from dataclasses import replace
 
-    from investigations.demo import load_demo
     from remedies.chasing import chase
     from remedies.tables import ChaseFiring, Recommendation
-    from workbench.cli import migrate_database
     from workbench.db import close_database, open_database
     from workbench.settings import SmtpConfig, get_settings
 
@@ -141,15 +118,13 @@ def main() -> None:
     if args.smtp:
         from aiosmtpd.controller import Controller
 
-        port = _free_port()
+        port = harness.free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port)
         controller.start()
         settings = replace(settings, smtp=SmtpConfig("127.0.0.1", port))
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            asyncio.run(migrate_database())
         started = time.perf_counter()
-        asyncio.run(load_demo(cases=args.cases, seed=1, quiet=True))
+        harness.ensure_demo(args.cases)
         asyncio.run(seed(args.recommendations))
         outstanding = asyncio.run(Recommendation.count().where(Recommendation.outcome == "").run())
         print(f"{'PostgreSQL' if args.postgres else 'SQLite'}: {outstanding:,} outstanding recommendations "
@@ -178,7 +153,7 @@ def main() -> None:
     finally:
         if controller is not None:
             controller.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(scratch.data_dir, ignore_errors=True)
         if args.postgres:
             import asyncpg
 

@@ -14,25 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
-import os
 import random
-import secrets
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import harness
+
 TARGET_MS = 150.0
 BATCH = 5_000
-
-
-def _median(values: list[float]) -> float:
-    """(Not statistics.median: benchmarks/statistics.py shadows the standard library module here.)"""
-    ordered, middle = sorted(values), len(values) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 async def seed_recommendations(count: int, seed: int = 1) -> None:
@@ -110,40 +101,13 @@ def main() -> None:
     parser.add_argument("--database", type=Path, help="reuse (or build) this SQLite file")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
-    database = args.database.resolve() if args.database else data_dir / "bench.sqlite3"
-    os.environ.update({
-        "WORKBENCH_DATA_DIR": str(data_dir),
-        "WORKBENCH_DATABASE_URL": f"sqlite:///{database}",
-        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
-        "WORKBENCH_SCHEDULER": "off",
-        "WORKBENCH_COOKIE_SECURE": "off",
-        "WORKBENCH_ALLOWED_HOSTS": "testserver.local",
-        # The similar-cases index builds in the background at start-up (about a minute at this size,
-        # holding the event loop at times): that is start-up cost, not the dashboard's.
-        "WORKBENCH_WARM_SIMILARITY_INDEX": "off",
-    })
-    import logging
-
-    import workbench  # noqa: F401
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
-    from litestar.testing import TestClient
-
-    from investigations.demo import load_demo
+    # The similar-cases index builds in the background at start-up (about a minute at this size,
+    # holding the event loop at times): that is start-up cost, not the dashboard's.
+    scratch = harness.scratch(args.database, warm_similarity_index="off")
     from investigations.tables import Case
     from remedies.tables import Evidence, Recommendation
-    from workbench.app import create_app
-    from workbench.cli import migrate_database
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        asyncio.run(migrate_database())
-    existing = asyncio.run(Case.count().run())
-    if existing < args.cases:
-        started = time.perf_counter()
-        asyncio.run(load_demo(cases=args.cases - existing, seed=1, quiet=True))
-        print(f"demo load: {args.cases - existing:,} cases in {time.perf_counter() - started:.1f} s")
+    harness.ensure_demo(args.cases)
     made = asyncio.run(Recommendation.count().run())
     if made < args.recommendations:
         started = time.perf_counter()
@@ -152,16 +116,13 @@ def main() -> None:
     total = asyncio.run(Recommendation.count().run())
     outstanding = asyncio.run(Recommendation.count().where(Recommendation.outcome == "").run())
     awaiting = asyncio.run(Evidence.count().where(Evidence.verdict == "").run())
-    print(f"database: {database} ({asyncio.run(Case.count().run()):,} cases, {total:,} recommendations, "
+    print(f"database: {scratch.database_url} ({asyncio.run(Case.count().run()):,} cases, {total:,} recommendations, "
           f"{outstanding:,} outstanding, {awaiting:,} evidence awaiting a verdict)")
 
-    with TestClient(create_app(), base_url="http://testserver.local") as client:
-        client.get("/login")
-        token = client.cookies["workbench-csrf"]
-        client.post("/login", data={"username": "compliance", "password": "workbench-demo", "_csrf_token": token})
+    with harness.signed_in("compliance") as client:
         body = client.get("/compliance").text.split('href="/bodies/', 1)[1].split('"', 1)[0]
         htmx = {"HX-Request": "true"}
-        requests = [
+        over = harness.time_requests(client, [
             ("dashboard: overdue (default view)", "/compliance", {}),
             ("due in the next 10 working days", "/compliance?list=due_soon", {}),
             ("escalated", "/compliance?list=escalated", {}),
@@ -171,26 +132,10 @@ def main() -> None:
             ("overdue, filtered: investigator 7 + type", "/compliance?investigator=7&remedy_type=apology", {}),
             ("overdue, unassigned, page 3", "/compliance?officer=none&page=3", {}),
             (f"body page {body}", f"/bodies/{body}", {}),
-        ]
-        print(f"{'request':<48}{'median ms':>10}{'p95 ms':>10}")
-        over = 0
-        for label, url, headers in requests:
-            client.get(url, headers=headers)  # warm up
-            timings = []
-            for _ in range(args.runs):
-                t0 = time.perf_counter()
-                response = client.get(url, headers=headers)
-                timings.append((time.perf_counter() - t0) * 1000)
-                assert response.status_code == 200, (url, response.status_code)
-            timings.sort()
-            median = _median(timings)
-            p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-            flag = " !" if median > TARGET_MS and not label.startswith("body page") else ""
-            over += bool(flag)
-            print(f"{label:<48}{median:>10.1f}{p95:>10.1f}{flag}")
-        t0 = time.perf_counter()
+        ], args.runs, TARGET_MS, exempt=lambda label: label.startswith("body page"))
+        started = time.perf_counter()
         csv = client.get("/compliance/export.csv?list=overdue")
-        print(f"{'CSV export of the overdue list':<48}{(time.perf_counter() - t0) * 1000:>10.1f}"
+        print(f"{'CSV export of the overdue list':<48}{(time.perf_counter() - started) * 1000:>10.1f}"
               f"   ({csv.text.count(chr(10)) - 1:,} rows)")
         print(f"{over} dashboard requests over the {TARGET_MS:.0f} ms median target")
 

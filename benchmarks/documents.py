@@ -13,22 +13,13 @@ with --out it writes each document there for looking at.
 
 from __future__ import annotations
 
-import sys
+import argparse
+import asyncio
+import time
+from datetime import date
 from pathlib import Path
 
-# benchmarks/statistics.py is named like the standard library's module: keep this folder off the path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import contextlib  # noqa: E402
-import io  # noqa: E402
-import os  # noqa: E402
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from datetime import date  # noqa: E402
+import harness
 
 TARGET_S = 10.0
 
@@ -41,41 +32,20 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write each document here")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
-    database = args.database.resolve() if args.database else data_dir / "bench.sqlite3"
-    os.environ.update({
-        "WORKBENCH_DATA_DIR": str(data_dir),
-        "WORKBENCH_DATABASE_URL": f"sqlite:///{database}",
-        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
-        "WORKBENCH_SCHEDULER": "off",
-    })
-    import logging
-
-    import workbench  # noqa: F401
-
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
-    from investigations.demo import ensure_demo_staff, load_demo
+    scratch = harness.scratch(args.database)
     from investigations.queries import viewer_for
     from investigations.tables import Body, Case
     from remedies.compliance import financial_year_label, financial_year_start
     from systemic.tables import SystemicIssue
-    from workbench.cli import migrate_database
     from workbench.reports import catalogue
     from workbench.tables import User
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        asyncio.run(migrate_database())
-    if asyncio.run(Case.count().run()) == 0:
-        started = time.perf_counter()
-        result = asyncio.run(load_demo(cases=args.cases, seed=1, quiet=True))
-        print(f"demo load: {result.cases:,} cases and {result.recommendations:,} recommendations "
-              f"in {time.perf_counter() - started:.1f} s")
-    asyncio.run(ensure_demo_staff())
+    total = harness.ensure_demo(args.cases)
     year = financial_year_start(date.today()) - 1  # the last complete financial year
     start, end = date(year, 4, 1), date(year + 1, 3, 31)
     received = asyncio.run(Case.count().where((Case.received_on >= start) & (Case.received_on <= end)).run())
     decided = asyncio.run(Case.count().where((Case.decided_on >= start) & (Case.decided_on <= end)).run())
-    print(f"database: {database} ({asyncio.run(Case.count().run()):,} cases); "
+    print(f"database: {scratch.database_url} ({total:,} cases); "
           f"{financial_year_label(year)}: {received:,} received, {decided:,} decided\n")
 
     admin = asyncio.run(User.objects().where(User.username == "admin").first().run())
@@ -124,7 +94,7 @@ def main() -> None:
                     timings["gather"].append(gathered - started)
                     timings["preview"].append(previewed - gathered)
                     timings["build"].append(built - previewed)
-            medians = {k: statistics.median(v) for k, v in timings.items()}
+            medians = {k: harness.median(v) for k, v in timings.items()}
             total = sum(medians.values())
             flag = " !" if kind.key == "national-review" and total > TARGET_S else ""
             print(f"{kind.key + ': ' + name:<46.46}{medians['gather']:>10.3f}{medians['preview']:>10.3f}"

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
-import os
 import random
-import secrets
-import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+
+import harness
 
 RULES = [(20, "working_days"), (10, "working_days"), (28, "calendar_days"), (1, "months"), (3, "months")]
 
@@ -33,32 +29,20 @@ def main() -> None:
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a temporary SQLite file)")
     args = parser.parse_args()
 
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
-    os.environ.update({
-        "WORKBENCH_DATA_DIR": str(data_dir),
-        "WORKBENCH_DATABASE_URL": args.database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}",
-        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
-        "WORKBENCH_SCHEDULER": "off",
-    })
-    import workbench  # noqa: F401
-
+    harness.scratch(database_url=args.database_url)
+    harness.ensure_demo(20)
     asyncio.run(run(args.recommendations, args.spread_days))
 
 
 async def run(count: int, spread_days: int) -> None:
-    from investigations.demo import load_demo
     from investigations.tables import CaseBody
     from remedies.calendar import office_calendar
     from remedies.holidays import add_holiday, remove_holiday
     from remedies.recommendations import due_rule
     from remedies.recompute import recompute_due_dates
     from remedies.tables import Recommendation
-    from workbench.cli import migrate_database
     from workbench.db import bulk_insert
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        await migrate_database()
-        await load_demo(cases=20, seed=1, quiet=True)
     pairs = await CaseBody.select(CaseBody.case, CaseBody.body)
     calendar = await office_calendar()
     rng = random.Random(1)

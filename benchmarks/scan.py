@@ -18,30 +18,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import io
 import json
-import os
 import resource
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+import harness
+
 TARGET_SECONDS = 120.0
-
-
-def _environment(data_dir: Path, database_url: str) -> dict[str, str]:
-    return {
-        "WORKBENCH_DATA_DIR": str(data_dir),
-        "WORKBENCH_DATABASE_URL": database_url,
-        "WORKBENCH_SECRET_KEY": os.environ.get("WORKBENCH_SECRET_KEY") or secrets.token_urlsafe(48),
-        "WORKBENCH_SCHEDULER": "off",
-        "WORKBENCH_DB_POOL": "off",
-    }
 
 
 def main() -> None:
@@ -58,20 +45,13 @@ def main() -> None:
         print(json.dumps(asyncio.run(_one_scan())))
         return
 
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-bench-"))
-    if args.database_url:
-        database_url = args.database_url
-    else:
-        database = args.database.resolve() if args.database else data_dir / "bench.sqlite3"
-        database_url = f"sqlite:///{database}"
-    env = _environment(data_dir, database_url)
-    os.environ.update(env)
-    total = asyncio.run(_seed(args.cases))
-    print(f"database: {database_url} ({total:,} cases)")
+    scratch = harness.scratch(args.database, args.database_url, db_pool="off")
+    total = harness.ensure_demo(args.cases)
+    print(f"database: {scratch.database_url} ({total:,} cases)")
 
     runs = []
     for number in range(1, args.runs + 1):
-        child = subprocess.run([sys.executable, __file__, "--child"], env={**os.environ, **env},
+        child = subprocess.run([sys.executable, __file__, "--child"],
                                capture_output=True, text=True, check=False)
         if child.returncode != 0:
             sys.exit(f"run {number} failed:\n{child.stderr}")
@@ -80,34 +60,11 @@ def main() -> None:
         steps = ", ".join(f"{phase.lower()} {seconds:.1f} s" for phase, seconds in result["steps"].items())
         print(f"run {number}: {result['seconds']:.1f} s ({steps}); {result['cases']:,} cases, "
               f"{result['groups']:,} groups; peak memory {result['max_rss_mb']:,.0f} MB")
-    median = _median([r["seconds"] for r in runs])
+    median = harness.median([r["seconds"] for r in runs])
     peak = max(r["max_rss_mb"] for r in runs)
     flag = "" if median <= TARGET_SECONDS else f"  ! over the {TARGET_SECONDS:.0f} s target"
     print(f"scan of {runs[0]['cases']:,} cases: median {median:.1f} s of {len(runs)} runs; "
           f"peak memory {peak:,.0f} MB (max RSS of the scanning process){flag}")
-
-
-def _median(values: list[float]) -> float:
-    """(Not the statistics module: this directory holds a benchmarks/statistics.py that would shadow it.)"""
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-async def _seed(cases: int) -> int:
-    import workbench  # noqa: F401  (PICCOLO_CONF)
-    from investigations.demo import load_demo
-    from investigations.tables import Case
-    from workbench.cli import migrate_database
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        await migrate_database()
-    existing = await Case.count()
-    if existing < cases:
-        started = time.perf_counter()
-        await load_demo(cases=cases - existing, seed=1, quiet=True)
-        print(f"demo load: {cases - existing:,} cases in {time.perf_counter() - started:.1f} s")
-    return await Case.count()
 
 
 async def _one_scan() -> dict:

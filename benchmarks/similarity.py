@@ -19,33 +19,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gzip
-import io
 import json
 import os
 import random
-import secrets
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-DEFAULT_LABELLED = ROOT / "systemic" / "data" / "labelled_cases.jsonl"
-HOUSING = Path(os.environ.get("WORKBENCH_SHARED_DIR", ROOT.parent / "shared")) / "data" / "housing-ombudsman-findings.jsonl.gz"
+import harness
 
-
-def scratch_environment() -> Path:
-    data_dir = Path(tempfile.mkdtemp(prefix="workbench-similar-"))
-    os.environ.update({
-        "WORKBENCH_DATA_DIR": str(data_dir),
-        "WORKBENCH_DATABASE_URL": f"sqlite:///{data_dir / 'bench.sqlite3'}",
-        "WORKBENCH_SECRET_KEY": secrets.token_urlsafe(48),
-        "WORKBENCH_SCHEDULER": "off",
-    })
-    return data_dir
+DEFAULT_LABELLED = harness.ROOT / "systemic" / "data" / "labelled_cases.jsonl"
+HOUSING = (Path(os.environ.get("WORKBENCH_SHARED_DIR", harness.ROOT.parent / "shared")) / "data"
+           / "housing-ombudsman-findings.jsonl.gz")
 
 
 def labels_of(lines: list[str]) -> dict[str, str]:
@@ -59,16 +44,10 @@ def labels_of(lines: list[str]) -> dict[str, str]:
 
 
 async def quality(labelled: Path, distractors: int, housing: int) -> None:
-    from investigations.demo import load_demo
     from investigations.importing import import_cases
     from systemic.evaluation import baseline_ranker, evaluate, matcher_ranker
     from systemic.profiles import load_profiles
-    from workbench.cli import migrate_database
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        await migrate_database()
-        if distractors:
-            await load_demo(cases=distractors, seed=5, quiet=True)
     lines = labelled.read_text(encoding="utf-8").splitlines()
     report = await import_cases(lines, None, source=str(labelled.name))
     print(f"imported {report.inserted} labelled cases ({len(report.rejected)} rejected), {distractors} demo distractors")
@@ -110,16 +89,9 @@ async def housing_quality(sample: int) -> None:
         print(result.line())
 
 
-async def speed(cases: int, queries: int) -> None:
-    from investigations.demo import load_demo
+async def speed(queries: int) -> None:
     from systemic.matching import current_matcher
-    from workbench.cli import migrate_database
 
-    with contextlib.redirect_stdout(io.StringIO()):
-        await migrate_database()
-        started = time.perf_counter()
-        await load_demo(cases=cases, seed=9, quiet=True)
-    print(f"seeded {cases:,} demo cases in {time.perf_counter() - started:.0f} s")
     before = _rss_mb()
     started = time.perf_counter()
     matcher = await current_matcher()
@@ -131,10 +103,8 @@ async def speed(cases: int, queries: int) -> None:
         started = time.perf_counter()
         matcher.similar(case_id, 10)
         timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(f"similar-cases query over {len(matcher.profiles):,} cases: p50 {timings[len(timings) // 2]:.1f} ms, "
-          f"p95 {p95:.1f} ms ({len(timings)} queries)")
+    print(f"similar-cases query over {len(matcher.profiles):,} cases: p50 {harness.median(timings):.1f} ms, "
+          f"p95 {harness.percentile(timings, 0.95):.1f} ms ({len(timings)} queries)")
 
 
 def _rss_mb() -> float:
@@ -157,12 +127,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=0, help="measure speed with this many demo cases")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
-    scratch_environment()
-    import workbench  # noqa: F401  (sets PICCOLO_CONF)
-
+    harness.scratch(prefix="workbench-similar-")
     if args.cases:
-        asyncio.run(speed(args.cases, args.queries))
+        harness.ensure_demo(args.cases, seed=9)
+        asyncio.run(speed(args.queries))
     else:
+        harness.ensure_demo(args.distractors, seed=5)  # none by default: only the migrations
         asyncio.run(quality(args.labelled, args.distractors, args.housing_ombudsman))
 
 
