@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import anyio.to_thread
+
 from systemic.similarity import CaseProfile
 from systemic.text import terms
 from workbench.db import fetch_all, placeholder
@@ -65,7 +67,14 @@ async def load_profiles(case_ids: Sequence[int] | None = None, keep_text: bool =
         for start in range(0, len(case_ids), 500):  # keep the IN lists short on both engines
             out += await _load_batch(list(case_ids[start:start + 500]), keep_text)
         return out
-    return build_profiles(cases, bodies, findings, remedies, keep_text)
+    return await _built(cases, bodies, findings, remedies, keep_text)
+
+
+async def _built(cases: list[dict], bodies: list[dict], findings: list[dict], remedies: list[dict],
+                 keep_text: bool) -> list[CaseProfile]:
+    """``build_profiles`` in a worker thread: tokenising 20,000 cases is seconds of CPU, and the event
+    loop must go on answering requests meanwhile (the index is warmed at start-up, in the background)."""
+    return await anyio.to_thread.run_sync(build_profiles, cases, bodies, findings, remedies, keep_text)
 
 
 async def _load_batch(ids: list[int], keep_text: bool) -> list[CaseProfile]:
@@ -74,7 +83,7 @@ async def _load_batch(ids: list[int], keep_text: bool) -> list[CaseProfile]:
     bodies = await fetch_all(_BODIES + _in('cb."case"', ids)[0], args)
     findings = await fetch_all(_FINDINGS + _in('"case"', ids)[0], args)
     remedies = await fetch_all(_REMEDIES + _in('"case"', ids)[0], args)
-    return build_profiles(cases, bodies, findings, remedies, keep_text)
+    return await _built(cases, bodies, findings, remedies, keep_text)
 
 
 async def changed_since(moment: datetime) -> list[int]:

@@ -94,3 +94,28 @@ def test_the_index_is_built_in_the_background_at_start_up(db, cases, monkeypatch
             time.sleep(0.05)
         assert matching._matcher is not None
         assert {p.reference for p in matching._matcher.profiles.values()} >= set(cases)
+
+
+def test_the_index_is_tokenised_in_a_worker_thread_so_requests_are_answered_during_warm_up(run, cases, monkeypatch):
+    """After a restart the index is built in the background: 20,000 cases are seconds of CPU, off the event loop."""
+    import threading
+
+    from systemic import matching, profiles
+
+    threads = {}
+    real = profiles.build_profiles
+
+    def recording(*args, **kwargs):
+        threads["build"] = threading.get_ident()
+        return real(*args, **kwargs)
+
+    async def warmed():
+        threads["loop"] = threading.get_ident()
+        await matching.warm_up()
+        return await matching.current_matcher()
+
+    monkeypatch.setattr(profiles, "build_profiles", recording)
+    matching.forget_matcher()
+    assert len(run(warmed()).profiles) == len(DRE) + len(OTHER)
+    assert threads["build"] != threads["loop"]
+    matching.forget_matcher()
