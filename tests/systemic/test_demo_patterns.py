@@ -15,7 +15,7 @@ from systemic.scan import last_twelve_months, run_scan
 
 ANCHOR = date(2026, 11, 2)
 NOW = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
-DEMO_CASES = 300  # about 110 cases in the scan's twelve months, 36 of them planted
+DEMO_CASES = 300  # about 120 cases in the scan's twelve months, 35 of them planted
 MAX_NOISE_GROUPS = 5  # groups without a planted case: the ordinary cases' stock wording repeats a little
 
 
