@@ -20,6 +20,7 @@ from systemic.tables import DismissedSuggestion
 from systemic.text import terms
 from workbench.audit import record_event
 from workbench.db import write_transaction
+from workbench.roles import Role
 from workbench.tables import User
 
 __all__ = ["MAX_LIMIT", "dismiss", "similar_for_case", "similar_for_draft"]
@@ -69,9 +70,13 @@ async def similar_for_draft(viewer: Viewer, text: str, subcategory: str = "", ca
 
 
 async def dismiss(case: dict, other_reference: str, reason: str, user: User) -> None:
-    """Record "not similar" for this pair, so it is not suggested on this case again."""
-    other = await Case.select(Case.id).where(Case.reference == other_reference).first()
-    if other is None or other["id"] == case["id"]:
+    """Record "not similar" for this pair, so it is not suggested on this case again.
+
+    The other case goes through need-to-know like any other: a restricted case the user may not
+    see is "not found", so dismissing it can neither confirm that it exists nor touch it.
+    """
+    other = await get_case(Viewer(user.id, Role(user.role)), other_reference)
+    if other["id"] == case["id"]:
         raise CaseNotFound(other_reference)
     async with write_transaction():
         exists = await DismissedSuggestion.exists().where(
@@ -81,4 +86,4 @@ async def dismiss(case: dict, other_reference: str, reason: str, user: User) -> 
         await DismissedSuggestion(case=case["id"], other=other["id"], reason=reason.strip(),
                                   at=datetime.now(timezone.utc), by=user.id).save()
         await record_event(user, "similar.dismissed", "case", case["reference"],
-                           summary=f"Not similar to {other_reference}", changes={"reason": reason.strip()})
+                           summary=f"Not similar to {other['reference']}", changes={"reason": reason.strip()})

@@ -7,7 +7,9 @@ from litestar import get
 from litestar.plugins.htmx import HTMXRequest
 from litestar.params import FromQuery
 
+from investigations.queries import viewer_for
 from workbench.audit import verify_chain
+from workbench.audit_visibility import withhold_restricted_details
 from workbench.roles import OVERSIGHT
 from workbench.tables import AuditEvent
 from workbench.templating import render
@@ -36,6 +38,7 @@ async def audit_log(
     page = max(1, page)
     total = await count
     rows = await query.order_by(AuditEvent.sequence, ascending=False).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    rows = await withhold_restricted_details(viewer_for(request.user), rows)
     chain = await verify_chain() if verify else None
     context = {
         "rows": rows, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
