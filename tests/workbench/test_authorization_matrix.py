@@ -447,3 +447,45 @@ def test_the_audit_log_withholds_a_restricted_cases_details_from_managers_withou
     with _client_for(app, "mgr", bearer=False, run=run) as their_manager:
         page = their_manager.get("/audit", params={"action": "document.uploaded"}).text
         assert WITHHELD not in page and "secret-minutes-4411" in page
+
+
+# ---------------------------------------------------------------------------------------------
+# Security headers on every kind of response (pages, JSON, errors and static files are in
+# test_protection): downloads, redirects, form errors, fragments, throttling.
+
+DOWNLOADS = {
+    "admin": ("/cases/{case}/documents/{document}", "/recommendations/{recommendation}/evidence/{evidence}/files/{evidence_file}",
+              "/recommendations/{recommendation}/letters/{firing}", "/api/cases/{decided_case}/statement.docx?version=public",
+              "/compliance/export.csv", "/bodies/{body}/export.csv"),
+    "rep": ("/reports/jobs/{report_job}/download",),
+}
+
+
+@pytest.mark.parametrize("principal", list(DOWNLOADS))
+def test_downloads_carry_the_security_headers_and_are_attachments(app, world, run, principal):
+    from tests.workbench.test_protection import _assert_security_headers
+
+    with _client_for(app, principal, bearer=False, run=run) as client:
+        for url in DOWNLOADS[principal]:
+            response = client.get(url.format(**world))
+            assert response.status_code == 200, url
+            _assert_security_headers(response)
+            assert response.headers["content-disposition"].startswith("attachment"), url
+
+
+def test_redirects_form_errors_fragments_and_refusals_carry_the_security_headers(app, world, run):
+    from tests.workbench.test_protection import _assert_security_headers
+    from workbench.login_throttle import ACCOUNT_LIMIT
+
+    with _client_for(app, "anon", bearer=False, run=run) as client:
+        _assert_security_headers(client.get("/cases", follow_redirects=False))  # 302 to the login page
+        for _ in range(ACCOUNT_LIMIT):
+            _assert_security_headers(client.post_form("/login", {"username": "nobody", "password": "wrong-1"}))  # 400
+        throttled = client.post_form("/login", {"username": "nobody", "password": "wrong-1"})
+        assert throttled.status_code == 429
+        _assert_security_headers(throttled)
+    with _client_for(app, "inv", bearer=False, run=run) as client:
+        fragment = client.get(f"/cases/{world['open_case']}/similar", headers={"HX-Request": "true"})
+        assert fragment.status_code == 200 and "govuk-template" not in fragment.text
+        _assert_security_headers(fragment)
+        _assert_security_headers(client.request("DELETE", "/cases", headers={"x-csrftoken": client.csrf_token()}))  # 405
