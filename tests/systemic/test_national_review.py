@@ -308,20 +308,16 @@ def test_the_figures_are_added_up_in_a_worker_thread_not_on_the_event_loop(run, 
     import threading
 
     from systemic import national_review
+    from tests.threads import record_thread
 
     run(_year())
-    threads = {}
-    real = national_review.review_figures
-
-    def recording(*args, **kwargs):
-        threads["figures"] = threading.get_ident()
-        return real(*args, **kwargs)
+    threads: dict[str, int] = {}
+    record_thread(monkeypatch, national_review, "review_figures", threads, "figures")
 
     async def gathered():
         threads["loop"] = threading.get_ident()
         return await NationalReview().gather({"year": "2025-26", "service_area": AREA}, viewer_for(await user("admin")))
 
-    monkeypatch.setattr(national_review, "review_figures", recording)
     data = run(gathered())
     assert data.figures.overall.received > 0
     assert threads["figures"] != threads["loop"]

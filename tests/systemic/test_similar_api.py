@@ -101,20 +101,16 @@ def test_the_index_is_tokenised_in_a_worker_thread_so_requests_are_answered_duri
     import threading
 
     from systemic import matching, profiles
+    from tests.threads import record_thread
 
-    threads = {}
-    real = profiles.build_profiles
-
-    def recording(*args, **kwargs):
-        threads["build"] = threading.get_ident()
-        return real(*args, **kwargs)
+    threads: dict[str, int] = {}
+    record_thread(monkeypatch, profiles, "build_profiles", threads, "build")
 
     async def warmed():
         threads["loop"] = threading.get_ident()
         await matching.warm_up()
         return await matching.current_matcher()
 
-    monkeypatch.setattr(profiles, "build_profiles", recording)
     matching.forget_matcher()
     assert len(run(warmed()).profiles) == len(DRE) + len(OTHER)
     assert threads["build"] != threads["loop"]

@@ -242,6 +242,8 @@ def test_preview_shows_figures_tables_and_a_warning(client, kinds, caseload, run
 
 def test_the_figures_are_worked_out_off_the_event_loop(client, kinds, caseload, monkeypatch):
     """Every kind gathers the same way: read on the loop, work_out in a worker thread (the loop keeps answering)."""
+    from tests.threads import record_thread
+
     threads: dict[str, int] = {}
     real_read = BodyYearLetter.read
 
@@ -249,12 +251,8 @@ def test_the_figures_are_worked_out_off_the_event_loop(client, kinds, caseload, 
         threads["read"] = threading.get_ident()
         return await real_read(self, params, viewer)
 
-    def work_out(self, read):
-        threads["work_out"] = threading.get_ident()
-        return read
-
     monkeypatch.setattr(BodyYearLetter, "read", read)
-    monkeypatch.setattr(BodyYearLetter, "work_out", work_out)
+    record_thread(monkeypatch, BodyYearLetter, "work_out", threads, "work_out")
     client.sign_in_as("report_writer")
     response = client.get("/reports/test-body-letter/preview", params={"body": caseload["other_body"]["id"],
                                                                        "year": "2024-25"})
