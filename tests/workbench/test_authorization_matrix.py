@@ -350,7 +350,11 @@ def test_every_route_is_in_the_matrix(app):
 
 @pytest.mark.parametrize("principal", list(PRINCIPALS))
 def test_each_principal_gets_what_the_matrix_says_through_the_session(app, world, run, principal):
+    from workbench.audit import verify_chain
+    from workbench.tables import AuditEvent
+
     before = run(_state_of_the_restricted_case(world["case_id"]))
+    audit_before = run(AuditEvent.select().order_by(AuditEvent.sequence))
     with _client_for(app, principal, bearer=False, run=run) as client:
         problems = _check_routes(client, principal, world, EXPECTED)
         for probe in PROBES:
@@ -365,6 +369,9 @@ def test_each_principal_gets_what_the_matrix_says_through_the_session(app, world
             found = client.get("/cases?q=Quillfeath").text
             assert world["case"].replace("-", " ") in found
     assert not problems, "\n" + "\n".join(problems)
+    # every route called, and the audit log only grew: what was there is untouched and still chained
+    assert run(AuditEvent.select().order_by(AuditEvent.sequence).limit(len(audit_before))) == audit_before
+    assert run(verify_chain()).intact
     if principal not in NEED_TO_KNOW:
         assert run(_state_of_the_restricted_case(world["case_id"])) == before
 
