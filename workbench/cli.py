@@ -43,6 +43,8 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from workbench.process_logs import uvicorn_log_config
+
     settings = _settings_or_exit()
     if args.workers > 1 and settings.is_sqlite:
         print("Note: SQLite allows one writer at a time; several workers will queue their writes.")
@@ -55,7 +57,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level="info",
+        log_config=uvicorn_log_config(),
     )
+
+
+def cmd_scheduler(args: argparse.Namespace) -> None:
+    """The timed jobs in a process of their own (web workers then run with WORKBENCH_SCHEDULER=off)."""
+    from workbench.process_logs import configure_process_logging
+    from workbench.scheduler import current_leader, run_scheduler_process
+
+    settings = _settings_or_exit()
+    if args.status:
+        leader = asyncio.run(current_leader(settings))
+        print(f"The scheduler leader is {leader.describe()}." if leader else "No process holds the scheduler leader lock.")
+        sys.exit(0 if leader else 1)
+    configure_process_logging()
+    asyncio.run(run_scheduler_process(settings))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -454,6 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="proxies trusted for X-Forwarded-For")
     serve.set_defaults(func=cmd_serve)
+
+    scheduler = sub.add_parser("scheduler", help="run the timed jobs as a process of their own (until SIGTERM)")
+    scheduler.add_argument("--status", action="store_true",
+                           help="print which process holds the scheduler leader lock (exit 1 if none) and stop")
+    scheduler.set_defaults(func=cmd_scheduler)
 
     sub.add_parser("migrate", help="apply migrations and load reference data").set_defaults(func=cmd_migrate)
 

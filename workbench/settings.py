@@ -47,6 +47,13 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise SettingsError(f"{name} must be 1 or more, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -66,6 +73,8 @@ class Settings:
     mail_from: str = "workbench@localhost"
     chase_ladder: tuple[Any, ...] | None = None  # remedies.ladder.Rung tuple from a file; None = the default
     chase_at: tuple[int, int] = (6, 30)  # the daily chase scan's hour and minute, Europe/London
+    # How often a process that is not the scheduler leader tries the lock again (and the leader checks it still holds it).
+    scheduler_standby_seconds: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -274,6 +283,7 @@ def load_settings() -> Settings:
         mail_from=_mail_from(),
         chase_ladder=load_chase_ladder(os.environ.get("WORKBENCH_CHASE_LADDER", "")),
         chase_at=_chase_at(),
+        scheduler_standby_seconds=_positive("WORKBENCH_SCHEDULER_STANDBY_SECONDS", 30),
     )
 
 
