@@ -87,3 +87,13 @@ def test_purge_job_runs_on_either_store(db, run):
     run(purge_expired_sessions(load_settings()))
     if ENGINE == "postgres":
         assert run(WebSession.count()) == 0
+
+
+@pytest.mark.skipif(ENGINE != "postgres", reason="the database store is PostgreSQL's (test_login checks the files)")
+def test_anonymous_requests_leave_no_session_rows(client, run):
+    for _ in range(3):
+        client.http.cookies.clear()
+        client.get("/login")
+        client.get("/static/css/app.css")
+        client.get("/api/me")
+    assert run(WebSession.count()) == 0
