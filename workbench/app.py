@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
-from litestar import Litestar, Router, get
+from litestar import Litestar, Router
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -40,6 +40,7 @@ from workbench.roles import ROLE_LABELS, Role
 from workbench.routes.account_api import issue_token, me
 from workbench.routes.audit_log import audit_log
 from workbench.routes.dashboard import home
+from workbench.routes.health import health
 from workbench.routes.login import login_page, login_submit, logout
 from workbench.routes.reports import ReportsController, reports_area
 from workbench.scheduler import run_scheduler
@@ -50,11 +51,6 @@ from workbench.templating import template_config
 
 STATIC_DIR = Path(__file__).parent / "static"
 REQUEST_MAX_BODY = 1_000_000  # uploads raise it on their own routes
-
-
-@get("/healthz", exclude_from_auth=True, include_in_schema=False, name="health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

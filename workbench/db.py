@@ -63,8 +63,12 @@ async def close_database() -> None:
 
 
 async def check_database() -> None:
-    """A cheap round trip, so an unreachable database is reported rather than hidden."""
-    await engine().run_ddl("SELECT 1")
+    """A cheap round trip to a real table, so an unreachable (or missing, or empty) database is reported.
+
+    Through ``fetch_all``: on SQLite a connection of its own, so a file that can no longer be opened
+    shows here even while the pool's open connections still read it.
+    """
+    await fetch_all("SELECT 1 FROM workbench_user LIMIT 1")
 
 
 async def bulk_insert(table: type, rows: list[dict]) -> None:
