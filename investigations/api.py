@@ -19,6 +19,7 @@ from workbench.forms import Errors, integer, parse_date, text, value
 from investigations.body_search import rank_bodies
 from investigations import worklists
 from investigations.queries import body_candidates, CaseFilters, CaseNotFound, categories, get_case, list_cases, viewer_for
+from workbench.api_responses import CASE_CHANGE, ONE_CASE, SIGNED_IN
 from workbench.audit import record_event
 from workbench.roles import ALL_STAFF, CASEWORK
 
@@ -111,6 +112,9 @@ class BodyOut:
     matched: str
 
 
+# Documents the digits a whole-number text parameter takes (the handler checks them, with its own message).
+WHOLE_NUMBER_OR_EMPTY = r"^[0-9]{0,9}$"
+
 CREATE_EXAMPLE = Example(summary="A care-charging complaint", value={
     "complainant_title": "Mrs", "complainant_family_name": "Okonjo", "complainant_postcode": "SO23 8UG",
     "affected_same": True, "bodies": ["Hants CC"], "subcategory": 2,
@@ -136,21 +140,22 @@ class CaseApiController(Controller):
             "leading '-' for descending; priority), limit (1 to 200) and offset. Each item carries its age "
             "in working days against its stage's target."
         ),
+        raises=SIGNED_IN,
     )
     async def list_cases(
         self,
         request: Request,
         q: FromQuery[str] = "",
-        queue: FromQuery[str] = "",
-        stage: FromQuery[str] = "",
+        queue: Annotated[str, QueryParameter(schema_extra={"enum": ["", *worklists.Queue]})] = "",
+        stage: Annotated[str, QueryParameter(schema_extra={"enum": ["", *worklists.STAGE_ORDER]})] = "",
         body_name: Annotated[str, QueryParameter(name="body")] = "",
         category: FromQuery[str] = "",
-        investigator: FromQuery[str] = "",
+        investigator: Annotated[str, QueryParameter(schema_extra={"pattern": WHOLE_NUMBER_OR_EMPTY})] = "",
         received_from: FromQuery[str] = "",
         received_to: FromQuery[str] = "",
-        sort: FromQuery[str] = "",
-        limit: FromQuery[str] = "",
-        offset: FromQuery[str] = "",
+        sort: Annotated[str, QueryParameter(schema_extra={"enum": ["", *sorted(worklists.SORTS)]})] = "",
+        limit: Annotated[str, QueryParameter(schema_extra={"pattern": WHOLE_NUMBER_OR_EMPTY})] = "",
+        offset: Annotated[str, QueryParameter(schema_extra={"pattern": WHOLE_NUMBER_OR_EMPTY})] = "",
     ) -> CaseList:
         today = worklists.london_today()
         params = worklists.read_list_params(
@@ -194,14 +199,16 @@ class CaseApiController(Controller):
         return CaseList(items=items, total=result.total, limit=result.limit, offset=result.offset)
 
     @post("/", name="api-case-create", opt={"roles": CASEWORK}, summary="Open a new case (intake)",
-          description="Takes the intake form's field names as JSON; `bodies` lists body ids or names.")
+          description="Takes the intake form's field names as JSON; `bodies` lists body ids or names.",
+          raises=SIGNED_IN)
     async def create_case(
         self, request: Request, data: Annotated[dict[str, Any], Body(examples=[CREATE_EXAMPLE])]
     ) -> dict[str, Any]:
         return await api_create_case(request, data)
 
     @patch("/{reference:str}", name="api-case-update", opt={"roles": CASEWORK}, summary="Change a case's details",
-           description="Send `version` (from GET) and any of: " + ", ".join(EDITABLE_FIELDS) + ". A stale version is 409.")
+           description="Send `version` (from GET) and any of: " + ", ".join(EDITABLE_FIELDS) + ". A stale version is 409.",
+           raises=CASE_CHANGE)
     async def update_case(
         self, request: Request, reference: FromPath[str], data: Annotated[dict[str, Any], Body(examples=[PATCH_EXAMPLE])]
     ) -> CaseDetail:
@@ -240,7 +247,7 @@ class CaseApiController(Controller):
             raise conflict(exc) from None
         return case_detail_out(await get_case(viewer_for(request.user), reference))
 
-    @get("/{reference:str}", name="api-case-detail", summary="One case")
+    @get("/{reference:str}", name="api-case-detail", summary="One case", raises=ONE_CASE)
     async def case_detail(self, request: Request, reference: FromPath[str]) -> CaseDetail:
         try:
             case = await get_case(viewer_for(request.user), reference)
@@ -251,8 +258,11 @@ class CaseApiController(Controller):
         return case_detail_out(case)
 
 
-@get("/api/bodies", name="api-body-search", opt={"roles": ALL_STAFF}, tags=["bodies"], summary="Find bodies by name or alias")
-async def search_bodies(q: FromQuery[str] = "", limit: FromQuery[int] = 10) -> list[BodyOut]:
+@get("/api/bodies", name="api-body-search", opt={"roles": ALL_STAFF}, tags=["bodies"], summary="Find bodies by name or alias",
+     raises=SIGNED_IN)
+async def search_bodies(
+    q: FromQuery[str] = "", limit: Annotated[int, QueryParameter(schema_extra={"minimum": 1, "maximum": 50})] = 10
+) -> list[BodyOut]:
     if not 1 <= limit <= 50:
         raise ValidationException("limit must be between 1 and 50")
     candidates = await body_candidates()

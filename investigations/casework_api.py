@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath
 
@@ -20,11 +20,8 @@ from investigations.lifecycle import Outcome, Stage
 from investigations.queries import CaseNotFound, viewer_for
 from investigations.reference_data import ncmg_standards_by_code
 from investigations.transitions import TransitionError, TransitionRequest
+from workbench.api_responses import CASE_CHANGE, ONE_CASE, Conflict
 from workbench.roles import ALL_STAFF, CASEWORK
-
-
-class Conflict(ClientException):
-    status_code = 409
 
 
 @dataclass
@@ -93,7 +90,8 @@ class CaseworkApiController(Controller):
     tags = ["cases"]
     opt = {"roles": CASEWORK}
 
-    @post("/transitions", name="api-case-transition", summary="Move a case to another stage", status_code=200)
+    @post("/transitions", name="api-case-transition", summary="Move a case to another stage", status_code=200,
+          raises=CASE_CHANGE)
     async def transition(self, request: Request, reference: FromPath[str],
                          data: Annotated[TransitionIn, Body(examples=[TRANSITION_EXAMPLE])]) -> TransitionOut:
         file = await _case_file(request, reference)
@@ -114,11 +112,13 @@ class CaseworkApiController(Controller):
         case = (await _case_file(request, reference))["case"]
         return TransitionOut(case["reference"], case["stage"], case["outcome"], case["version"])
 
-    @get("/findings", name="api-case-findings", summary="The findings on a case, per body", opt={"roles": ALL_STAFF})
+    @get("/findings", name="api-case-findings", summary="The findings on a case, per body", opt={"roles": ALL_STAFF},
+         raises=ONE_CASE)
     async def findings(self, request: Request, reference: FromPath[str]) -> list[FindingOut]:
         return _findings(await _case_file(request, reference))
 
-    @put("/findings/{body_id:int}", name="api-case-finding-save", summary="Record or change the finding about one body")
+    @put("/findings/{body_id:int}", name="api-case-finding-save", summary="Record or change the finding about one body",
+         raises=CASE_CHANGE)
     async def save(self, request: Request, reference: FromPath[str], body_id: FromPath[int],
                    data: Annotated[FindingIn, Body(examples=[FINDING_EXAMPLE])]) -> FindingOut:
         file = await _case_file(request, reference)

@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import QueryParameter
 
 from investigations.importing import FORMATS, import_cases
+from workbench.api_responses import SIGNED_IN, PayloadTooLarge, UnsupportedMediaType
 from workbench.roles import OVERSIGHT
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # the request body as sent (compressed or not)
@@ -86,10 +87,13 @@ def body_lines(body: bytes, content_type: str) -> list[str]:
     summary="Import historical cases (JSON Lines)",
     status_code=200,
     request_max_body_size=MAX_IMPORT_BYTES,
+    raises=[*SIGNED_IN, PayloadTooLarge, UnsupportedMediaType],
 )
 async def import_cases_api(
     request: Request,
-    import_format: Annotated[str, QueryParameter(name="format", description="workbench or housing-ombudsman")] = "workbench",
+    import_format: Annotated[
+        str, QueryParameter(name="format", description="workbench or housing-ombudsman", schema_extra={"enum": list(FORMATS)})
+    ] = "workbench",
     dry_run: Annotated[bool, QueryParameter(description="check and count, save nothing")] = False,
 ) -> ImportReportOut:
     if import_format not in FORMATS:

@@ -21,7 +21,7 @@ from investigations.timescales import PROCEDURES, IntakeDates
 from investigations.timescales import LocalStage as TimescaleStage
 from workbench.audit import record_event
 from workbench.db import write_transaction
-from workbench.forms import Errors, email, flag, integer, parse_date, postcode, text, value, values
+from workbench.forms import Errors, email, flag, integer, parse_date, postcode, text, value, values, whole_number
 from workbench.tables import User
 
 STAGES_BY_PROCEDURE = {"adult_social_care": 1, "childrens_statutory": 3, "complaint_handling_code": 2}
@@ -106,11 +106,12 @@ def _bodies(data: Mapping[str, Any], choices: IntakeChoices, errors: Errors) -> 
     known = {b.id: b for b in choices.bodies}
     chosen: list[int] = []
     for raw in values(data, "body_id"):
-        if not raw.isdigit() or int(raw) not in known:
+        body_id = whole_number(raw)
+        if body_id is None or body_id not in known:
             errors.add("body_query", "Choose bodies from the list")
             continue
-        if int(raw) not in chosen:
-            chosen.append(int(raw))
+        if body_id not in chosen:
+            chosen.append(body_id)
     typed = value(data, "body_query")
     if typed and not chosen:  # no type-ahead (no JavaScript, or the API): accept a confident match
         matches = rank_bodies(typed, choices.bodies, limit=3)

@@ -25,6 +25,7 @@ from investigations.worklists import Queue
 from workbench.db import is_sqlite
 from workbench.roles import Role
 from workbench.tables import User
+from workbench.forms import whole_number
 
 PAGE_SIZE = worklists.PAGE_SIZE
 KEYS_CAP = 1_000  # a search matching at most this many cases is ordered and counted from its ids alone
@@ -107,8 +108,8 @@ def _escape_like(text: str) -> str:
 async def body_ids_matching(text: str) -> list[int]:
     """Bodies whose name or an alias contains the text (or the body with that id): 372 rows, read here."""
     text = text.strip()
-    if text.isdigit():
-        return [int(text)]
+    if (body_id := whole_number(text)) is not None:
+        return [body_id]
     wanted = text.casefold()
     ids = []
     for body in await Body.select(Body.id, Body.name, Body.aliases):

@@ -19,6 +19,7 @@ from litestar.response import Response
 from investigations.documents import content_disposition
 from investigations.queries import viewer_for
 from investigations.statement import DecisionStatement, filename
+from workbench.api_responses import ONE_CASE
 from workbench.audit import record_event
 from workbench.reports import ParameterError
 from workbench.roles import ALL_STAFF
@@ -29,11 +30,12 @@ from workbench.word import DOCX_CONTENT_TYPE
      summary="A case's decision statement (.docx)",
      description="version=public (anonymised, for publication) or parties (names and reference); body= when "
                  "the case concerns more than one body; other_names= anyone else the text names (public version), "
-                 "separated by semicolons.")
+                 "separated by semicolons.",
+     raises=ONE_CASE)
 async def statement_docx(
     request: Request,
     reference: FromPath[str],
-    version: Annotated[str, QueryParameter(name="version")] = "",
+    version: Annotated[str, QueryParameter(name="version", schema_extra={"enum": ["public", "parties"]})] = "",
     body_name: Annotated[str, QueryParameter(name="body")] = "",  # "body" is Litestar's raw request body
     other_names: Annotated[str, QueryParameter(name="other_names")] = "",
 ) -> Response[bytes]:

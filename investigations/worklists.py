@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from investigations.lifecycle import OPEN_STAGES, Stage
 from workbench.workdays import WorkingDayCalendar, default_calendar
+from workbench.forms import whole_number
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -518,9 +519,8 @@ def read_list_params(
         category = ""
     chosen_investigator: int | None = None
     if investigator.strip():
-        if investigator.strip().isdigit():
-            chosen_investigator = int(investigator.strip())
-        else:
+        chosen_investigator = whole_number(investigator)
+        if chosen_investigator is None:
             problem("investigator", f"investigator must be a user id (a whole number), not {investigator!r}")
     if sort and sort not in SORTS:
         problem("sort", f"Unknown sort {sort!r}; choose one of {', '.join(sorted(SORTS))}")
@@ -548,5 +548,5 @@ def read_list_params(
 
 def parse_page(value: str) -> int:
     """A page number from the URL; anything else is page 1."""
-    value = (value or "").strip()
-    return max(1, min(int(value), 1_000_000)) if value.isdigit() else 1
+    page = whole_number(value or "")
+    return max(1, min(page, 1_000_000)) if page is not None else 1

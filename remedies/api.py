@@ -27,6 +27,7 @@ from investigations.worklists import london_today
 from remedies import compliance_report, recommendation_list
 from remedies.calendar import office_calendar
 from remedies.compliance import REMEDY_TYPES, Figure
+from workbench.api_responses import SIGNED_IN
 from workbench.roles import ALL_STAFF, COMPLIANCE, OVERSIGHT, REPORTING
 
 STATS_ROLES = COMPLIANCE | REPORTING | OVERSIGHT
@@ -40,7 +41,9 @@ STATS_ROLES = COMPLIANCE | REPORTING | OVERSIGHT
 class FigureOut:
     key: str  # stable: compliance_rate, late_compliance_rate, remedies.apology, ...
     name: str
-    value: int | float | str | None  # a percentage for rates, a count, or pounds as a string ("1234.50")
+    # a percentage for rates, a count, or pounds as a string ("1234.50"); `number` in the schema, so
+    # that a whole percentage (90.0) matches one type, not both integer and number
+    value: float | str | None
     numerator: int
     denominator: int | None  # None for counts and sums
     formula: str
@@ -75,7 +78,7 @@ class GroupFigureOut:
     """A figure in a breakdown: its formula, name and source are those of the same key in ``statistics``."""
 
     key: str
-    value: int | float | str | None
+    value: float | str | None  # as FigureOut.value
     numerator: int
     denominator: int | None
     too_few: bool
@@ -155,6 +158,7 @@ def stats_out(report: compliance_report.Report) -> ComplianceStats:
         "is the same key's in statistics); a breakdown cannot be asked for what its own filter fixes. Restricted cases the caller may not see are not counted. For "
         "compliance officers, report writers, managers and administrators."
     ),
+    raises=SIGNED_IN,
 )
 async def compliance_stats(
     request: Request,
@@ -255,6 +259,7 @@ def recommendation_out(row: dict) -> RecommendationOut:
         "Soonest due first. Status is derived today with the office's working-day calendar (due soon: "
         "within 10 working days). Restricted cases the caller may not see are left out."
     ),
+    raises=SIGNED_IN,
 )
 async def recommendations(
     request: Request,

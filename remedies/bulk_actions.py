@@ -23,6 +23,7 @@ from remedies.worklist import compliance_officers, remedy_label
 from workbench.db import write_transaction
 from workbench.tables import User
 from workbench.workdays import WorkingDayCalendar, format_date_long
+from workbench.forms import whole_number
 
 MAX_ROWS = 500
 MAX_NOTE = 2_000
@@ -51,11 +52,11 @@ def read_ids(raw: Sequence[str]) -> list[int]:
     """The ticked rows' ids, in order, without repeats; BulkRefused when none (or nonsense) was sent."""
     ids: list[int] = []
     for text in raw:
-        text = text.strip()
-        if not text.isdigit() or len(text) > 9:
+        number = whole_number(text)
+        if number is None:
             raise BulkRefused({"ids": "Select recommendations from the list"})
-        if int(text) not in ids:
-            ids.append(int(text))
+        if number not in ids:
+            ids.append(number)
     if not ids:
         raise BulkRefused({"ids": "Select at least one recommendation"})
     if len(ids) > MAX_ROWS:
@@ -139,8 +140,8 @@ def check_extension(new_due_text: str, working_days_text: str, reason: str) -> E
         except ValueError:
             errors["new_due_on"] = "The new due date must be a real date, like 2026-03-27"
     else:
-        if working_days_text.isdigit() and len(working_days_text) <= 4:
-            working_days = int(working_days_text)
+        if len(working_days_text) <= 4:
+            working_days = whole_number(working_days_text)
         if working_days is None or not 1 <= working_days <= MAX_EXTENSION_WORKING_DAYS:
             errors["working_days"] = f"The number of working days must be a whole number from 1 to {MAX_EXTENSION_WORKING_DAYS}"
     if not reason.strip():

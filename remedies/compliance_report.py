@@ -27,6 +27,7 @@ from remedies.compliance import (
     statistics,
 )
 from remedies.facts import load_facts
+from workbench.forms import whole_number
 
 #: The breakdowns on offer and the statistic grouping each uses.
 BREAKDOWNS = {"body": by_body, "category": by_category, "year": by_financial_year}
@@ -77,7 +78,7 @@ class FilterProblems:
 def parse_year(text: str) -> int:
     """'2025' or '2025-26' (also '2025/26', '2025-2026') -> 2025; ValueError with the reason otherwise."""
     text = text.strip()
-    if text.isdigit() and len(text) == 4:
+    if re.fullmatch(r"[0-9]{4}", text):
         start = int(text)
     elif match := _YEAR_LABEL.match(text):
         start, end = int(match.group(1)), match.group(2)
@@ -97,9 +98,9 @@ def match_choice(text: str, choices: Iterable[tuple[int, Sequence[str]]], what: 
     ``choices`` are (id, names) with the display name first."""
     text = " ".join(text.split())
     choices = list(choices)
-    if text.isdigit():
+    if (wanted_id := whole_number(text)) is not None:
         for cid, names in choices:
-            if cid == int(text):
+            if cid == wanted_id:
                 return Choice(cid, names[0])
         raise ValueError(f"there is no {what} with id {text}")
     wanted = text.casefold()

@@ -24,7 +24,7 @@ from investigations.queries import viewer_for
 from investigations.worklists import london_today, page_numbers
 from remedies import body_profile, bulk_actions, worklist
 from remedies.calendar import office_calendar
-from workbench.forms import form_dict, value, values
+from workbench.forms import form_dict, value, values, whole_number
 from workbench.roles import ALL_STAFF, COMPLIANCE, OVERSIGHT
 from workbench.templating import is_fragment_request, render
 
@@ -65,7 +65,7 @@ async def _dashboard_page(request: HTMXRequest, view: worklist.ListView, *, erro
     context = {
         "board": data, "view": data.view, "today": today, "lists": list(worklist.WorkList),
         "page_numbers": page_numbers(data.view.page, data.pages), "errors": errors or {}, "form": form or {},
-        "ticked": {int(i) for i in values(form or {}, "ids") if i.isdigit()},
+        "ticked": {n for i in values(form or {}, "ids") if (n := whole_number(i)) is not None},
         "officers": await worklist.compliance_officers(), "kinds": worklist.KINDS, "MINE": worklist.MINE,
         "UNASSIGNED": worklist.UNASSIGNED, "group_limit": GROUP_LIMIT,
     }

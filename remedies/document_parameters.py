@@ -19,6 +19,7 @@ from investigations.tables import Body
 from remedies.compliance import financial_year_label, financial_year_start
 from remedies.compliance_report import body_choices, match_choice, parse_year
 from workbench.reports import ParameterError
+from workbench.forms import whole_number
 
 MAX_CASE_STUDIES = 20
 
@@ -62,7 +63,7 @@ def read_date(params: Any, name: str, default: date) -> date:
     except ValueError:
         pass
     parts = value.replace("-", "/").replace(".", "/").split("/")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
+    if len(parts) == 3 and all(whole_number(p) is not None for p in parts):
         try:
             return date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
@@ -93,9 +94,10 @@ def read_issue_id(params: Any, name: str = "issue") -> int:
     value = text(params, name)
     if not value:
         raise ParameterError("Choose a systemic issue", name)
-    if not value.isdigit():
+    issue_id = whole_number(value)
+    if issue_id is None:
         raise ParameterError(f"A systemic issue is named by its number, not {value!r}", name)
-    return int(value)
+    return issue_id
 
 
 async def read_case_references(params: Any, viewer: Viewer, name: str = "case_studies") -> list[dict[str, Any]]:

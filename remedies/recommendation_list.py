@@ -23,6 +23,7 @@ from remedies.recommendations import status_of
 from remedies.status import Status
 from remedies.tables import Recommendation
 from workbench.workdays import WorkingDayCalendar
+from workbench.forms import whole_number
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -51,10 +52,10 @@ def _whole_number(text: str, name: str, default: int, low: int, high: int | None
     text = text.strip()
     if not text:
         return default
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         problems.add(name, f"must be a whole number, not {text!r}")
         return default
-    number = int(text)
     if number < low or (high is not None and number > high):
         problems.add(name, f"must be between {low} and {high}" if high is not None else f"must be {low} or more")
         return default

@@ -34,6 +34,7 @@ from workbench.db import is_sqlite
 from workbench.roles import Role
 from workbench.tables import User
 from workbench.workdays import WorkingDayCalendar
+from workbench.forms import whole_number
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 1_000
@@ -120,13 +121,12 @@ class ListView:
 
 
 def _id(text: str) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return whole_number(text or "")
 
 
 def read_page(text: str) -> int:
-    text = (text or "").strip()
-    return max(1, min(int(text), MAX_PAGE)) if text.isdigit() and len(text) <= 9 else 1
+    page = whole_number(text or "")
+    return max(1, min(page, MAX_PAGE)) if page is not None else 1
 
 
 def read_filters(*, body: str = "", investigator: str = "", officer: str = "", remedy_type: str = "",

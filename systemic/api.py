@@ -11,6 +11,7 @@ from litestar.params import FromPath, QueryParameter
 
 from investigations.queries import CaseNotFound, viewer_for
 from systemic.suggestions import MAX_LIMIT, similar_for_case
+from workbench.api_responses import ONE_CASE
 from workbench.roles import ALL_STAFF
 
 
@@ -22,11 +23,12 @@ class SimilarCase:
 
 
 @get("/api/cases/{reference:str}/similar", name="api-similar-cases", opt={"roles": ALL_STAFF}, tags=["cases"],
-     summary="The cases most similar to this one, best first, with the reasons")
+     summary="The cases most similar to this one, best first, with the reasons", raises=ONE_CASE)
 async def similar_cases_api(
     request: Request,
     reference: FromPath[str],
-    limit: Annotated[int, QueryParameter(description=f"how many, 1 to {MAX_LIMIT}")] = 10,
+    limit: Annotated[int, QueryParameter(description=f"how many, 1 to {MAX_LIMIT}",
+                                         schema_extra={"minimum": 1, "maximum": MAX_LIMIT})] = 10,
 ) -> list[SimilarCase]:
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationException(f"limit must be between 1 and {MAX_LIMIT}")

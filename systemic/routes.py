@@ -41,7 +41,7 @@ from systemic.issues import (
 )
 from systemic.panel import case_panel, intake_panel
 from systemic.suggestions import dismiss
-from workbench.forms import Errors, form_dict, integer, text, value, values
+from workbench.forms import Errors, form_dict, integer, text, value, values, whole_number
 from workbench.roles import ALL_STAFF, CASEWORK, COMPLIANCE, OVERSIGHT, Role
 from workbench.templating import is_fragment_request, render
 
@@ -169,7 +169,7 @@ async def intake_similar(request: HTMXRequest) -> Template:
     """"Similar cases already with us" while a complaint is typed in at intake."""
     params = request.query_params
     subcategory = integer({"s": params.get("subcategory", "")}, "s", Errors(), "subcategory")
-    body_ids = [int(b) for b in values({"b": params.getall("body_id", [])}, "b") if b.isdigit()][:10]
+    body_ids = [n for b in values({"b": params.getall("body_id", [])}, "b") if (n := whole_number(b)) is not None][:10]
     summary = (params.get("summary") or "")[:5000]
     context = await intake_panel(viewer_for(request.user), summary, subcategory, body_ids)
     return Template("systemic/_intake_similar.html", context=context, headers={"Vary": "HX-Request"})

@@ -105,6 +105,19 @@ def integer(data: Mapping[str, Any], name: str, errors: Errors, label: str, requ
     return result
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(raw: str) -> int | None:
+    """An id or count typed as ASCII digits (at most nine), or None.
+
+    Not ``str.isdigit()``: it accepts '³' and '①', which ``int()`` then refuses (a 500), and a longer
+    number would overflow the database's integer columns.
+    """
+    raw = raw.strip()
+    return int(raw) if WHOLE_NUMBER.fullmatch(raw) else None
+
+
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

@@ -10,6 +10,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
 from workbench.accounts import AccountError, create_token
+from workbench.api_responses import SIGNED_IN
 from workbench.roles import ALL_STAFF, Role
 
 
@@ -33,13 +34,15 @@ class TokenIssued:
     created_at: datetime
 
 
-@get("/api/me", name="api-me", opt={"roles": ALL_STAFF}, tags=["account"], summary="The signed-in user")
+@get("/api/me", name="api-me", opt={"roles": ALL_STAFF}, tags=["account"], summary="The signed-in user",
+     raises=SIGNED_IN)
 async def me(request: Request) -> Me:
     user = request.user
     return Me(user.username, user.full_name, user.role, Role(user.role).label)
 
 
-@post("/api/tokens", name="api-token-create", opt={"roles": ALL_STAFF}, tags=["account"], summary="Issue a personal API token")
+@post("/api/tokens", name="api-token-create", opt={"roles": ALL_STAFF}, tags=["account"],
+      summary="Issue a personal API token", raises=SIGNED_IN)
 async def issue_token(request: Request, data: JSONBody[TokenRequest]) -> TokenIssued:
     try:
         issued = await create_token(request.user, data.name)
