@@ -182,7 +182,8 @@ def test_cookie_secure_can_be_set_either_way(env):
     assert load_settings().cookie_secure is True
 
 
-@pytest.mark.parametrize("name", ["WORKBENCH_SESSION_IDLE_MINUTES", "WORKBENCH_SESSION_ABSOLUTE_HOURS"])
+@pytest.mark.parametrize("name", ["WORKBENCH_SESSION_IDLE_MINUTES", "WORKBENCH_SESSION_ABSOLUTE_HOURS",
+                                  "WORKBENCH_SCHEDULER_STANDBY_SECONDS"])
 def test_whole_number_settings_refuse_other_text(env, name):
     env.setenv(name, "half an hour")
     with pytest.raises(SettingsError, match=name):
@@ -194,6 +195,15 @@ def test_session_limits_are_read(env):
     env.setenv("WORKBENCH_SESSION_ABSOLUTE_HOURS", "8")
     settings = load_settings()
     assert (settings.session_idle_minutes, settings.session_absolute_hours) == (15, 8)
+
+
+def test_scheduler_standby_interval_is_read_and_must_be_positive(env):
+    assert load_settings().scheduler_standby_seconds == 30
+    env.setenv("WORKBENCH_SCHEDULER_STANDBY_SECONDS", "5")
+    assert load_settings().scheduler_standby_seconds == 5
+    env.setenv("WORKBENCH_SCHEDULER_STANDBY_SECONDS", "0")
+    with pytest.raises(SettingsError, match="WORKBENCH_SCHEDULER_STANDBY_SECONDS must be 1 or more"):
+        load_settings()
 
 
 def test_allowed_hosts_are_split_and_trimmed(env):
