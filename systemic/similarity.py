@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
@@ -42,8 +43,8 @@ class CaseProfile:
     fault: bool = False
     text: str = field(default="", compare=False, repr=False)  # the text as written, for showing shared words
 
-    @property
-    def word_text(self) -> str:
+    @cached_property
+    def word_text(self) -> str:  # (cached: the query's is compared with every candidate)
         return " ".join(t for t in self.terms if " " not in t and not t.startswith("~"))
 
 
@@ -160,7 +161,10 @@ def _percent(points_won: float, weights: Weights) -> int:
 
 def rank(query: CaseProfile, candidates: Sequence[tuple[CaseProfile, float]], limit: int,
          weights: Weights = Weights()) -> list[Similarity]:
-    """Score every candidate (profile, cosine) and keep the best ``limit``; ties by reference."""
-    scored = [score(query, other, cosine, weights) for other, cosine in candidates if other.id != query.id]
-    scored.sort(key=lambda s: (-s.score, s.reference))
-    return scored[:limit]
+    """Score every candidate (profile, cosine) and keep the best ``limit``; ties by reference.
+
+    Reasons are worded only for the ones kept: finding the shared phrases cost ten times the score,
+    and a query retrieves hundreds of candidates to show ten."""
+    scored = [(points(query, other, cosine, weights), other, cosine) for other, cosine in candidates if other.id != query.id]
+    scored.sort(key=lambda s: (-s[0], s[1].reference))
+    return [score(query, other, cosine, weights) for _, other, cosine in scored[:limit]]

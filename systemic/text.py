@@ -150,8 +150,11 @@ def tokens(text: str, names: Iterable[str] = ()) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=256)
 def surface_words(text: str) -> dict[str, str]:
-    """Each stem of a text mapped to the first word it came from, to show people words, not stems."""
+    """Each stem of a text mapped to the first word it came from, to show people words, not stems.
+
+    Cached (read it, never change it): a query's reasons ask for its own text's words once per match."""
     out: dict[str, str] = {}
     for word in _WORD.findall(clean(text)):
         out.setdefault(stem(word.replace("’", "'").split("'")[0]), word)
