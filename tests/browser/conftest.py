@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -25,9 +27,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("live")
+@contextmanager
+def running_server(data_dir: Path, cases: int = 300, seed: int = 7, prepare: Callable[[Path], None] | None = None):
+    """Migrate, load demo data, let ``prepare`` change the database file, then serve it on a free port."""
     env = {
         **os.environ,
         "WORKBENCH_DATA_DIR": str(data_dir),
@@ -38,7 +40,9 @@ def live_server(tmp_path_factory):
     }
     cli = [sys.executable, "-m", "workbench"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "demo", "--cases", "300", "--seed", "7"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "--cases", str(cases), "--seed", str(seed)], env=env, check=True, capture_output=True)
+    if prepare is not None:
+        prepare(data_dir / "live.sqlite3")
     port = _free_port()
     log = (Path(data_dir) / "server.log").open("w")
     server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -53,9 +57,17 @@ def live_server(tmp_path_factory):
                 server.kill()
                 raise RuntimeError("the server did not start: " + (Path(data_dir) / "server.log").read_text())
             time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("live")) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -68,9 +80,8 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server)
+def watched_page(context):
+    """A page that records console errors and CSP violations in ``page.problems``."""
     page = context.new_page()
     page.problems = []  # console errors and CSP violations seen while the test ran
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
@@ -78,5 +89,11 @@ def page(browser, live_server):
     # Leaving a page aborts its htmx requests still in flight, which htmx logs as a console error:
     # a test that navigates right after a swap waits for the lazy panels first.
     page.settle = lambda: page.wait_for_function("document.querySelector('.htmx-request') === null")
-    yield page
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server)
+    yield watched_page(context)
     context.close()
