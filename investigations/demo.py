@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
+from investigations.demo_wording import CaseWording, compose
 from investigations.lifecycle import CareFunding, Outcome, Stage
 from investigations.reference_data import load_demo_phrases
 from investigations.references import body_suffix, format_reference
@@ -201,8 +202,10 @@ FINDING_STAGES = {Stage.DRAFT_DECISION, Stage.COMMENTS, Stage.FINAL_DECISION, St
 NCMG_CODES = ("1.1", "1.4", "2.2", "2.5", "3.1", "3.5", "4.1", "4.4", "5.2", "5.4")
 
 
-def _findings_for(rng: random.Random, case: dict[str, Any], body_ids: list[int], now: datetime) -> list[dict[str, Any]]:
-    """One finding per body for cases past investigation, agreeing with the case's outcome."""
+def _findings_for(rng: random.Random, case: dict[str, Any], body_ids: list[int], now: datetime,
+                  wording: CaseWording) -> list[dict[str, Any]]:
+    """One finding per body for cases past investigation, agreeing with the case's outcome, worded as
+    the decision would put it (not a copy of the complaint's summary)."""
     stage = Stage(case["stage"])
     if stage not in FINDING_STAGES:
         return []
@@ -215,7 +218,7 @@ def _findings_for(rng: random.Random, case: dict[str, Any], body_ids: list[int],
         standards = sorted(rng.sample(NCMG_CODES, rng.randint(0, 2))) if fault else []
         rows.append({
             "case": case["id"], "body": body_id, "fault": fault, "injustice": injustice,
-            "description": case["summary"] if fault else "The body acted properly; no fault found.",
+            "description": wording.finding if fault else wording.cleared,
             "standards": json.dumps(standards), "updated_at": now, "version": 1,
         })
     return rows
@@ -242,6 +245,7 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
     rng = random.Random(seed)
     entry_rng = random.Random(seed * 1_000_003 + 7)  # its own stream: the rest of the plan is unchanged
     finding_rng = random.Random(seed * 1_000_003 + 11)
+    wording_rng = random.Random(seed * 1_000_003 + 13)  # the words: their own stream too
     findings: list[dict[str, Any]] = []
     phrases = load_demo_phrases()
     weighted = [(slug, w) for slug, w in CATEGORY_WEIGHTS.items() if slug in inputs.categories]
@@ -290,6 +294,7 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
         if category_slug == "health" or rng.random() < 0.02:
             body_ids.append(rng.choice(inputs.nhs))
         body_ids = list(dict.fromkeys(body_ids))
+        wording = compose(wording_rng, sub_slug, "care provider" if care_funding == CareFunding.SELF_FUNDED.value else "Council")
 
         decided = None
         if outcome is not None:
@@ -312,7 +317,7 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
             "investigator": investigator,
             "restricted": rng.random() < 0.02,
             "care_funding": care_funding,
-            "summary": rng.choice(text["summaries"]),
+            "summary": rng.choice(text["summaries"]),  # replaced below; still drawn, so the plan keeps its stream
             "outcome_wanted": rng.choice(text.get("outcomes_wanted") or [""]),
             "complainant": complainant,
             "person_affected": affected,
@@ -327,7 +332,8 @@ def plan_demo(inputs: DemoInputs, cases: int, seed: int, anchor: date, now: date
             links.append({"id": link_id, "case": case_id, "body": body_id, "suffix": body_suffix(position) if len(body_ids) > 1 else ""})
             link_id += 1
         case = case_rows[-1]
-        findings.extend(_findings_for(finding_rng, case, body_ids, now))
+        case["summary"] = wording.summary  # composed: stock sentences repeated word for word across councils
+        findings.extend(_findings_for(finding_rng, case, body_ids, now, wording))
         if case["stage"] in (Stage.DRAFT_DECISION.value, Stage.COMMENTS.value):
             case["draft_issued_on"] = case["stage_entered_on"]
             case["comments_due_on"] = case["stage_entered_on"] + timedelta(days=21)

@@ -1,6 +1,6 @@
 """Systemic fault patterns planted in the demo casework, so the pattern scan has something real to find.
 
-The demo's ordinary cases are noise: each draws a stock sentence for its subcategory. Planted here
+The demo's ordinary cases are noise, each worded from fragments (``investigations.demo_wording``). Planted here
 are a handful of faults modelled on ../shared/domain.md section 3.8 and the labelled set
 (``systemic/data/labelled_cases.jsonl``): the same fault found at several bodies, or at one body
 again and again, each told in its own words as real complainants and investigators would. Every
