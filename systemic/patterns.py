@@ -3,11 +3,14 @@
 Comparing 100,000 cases pairwise with rapidfuzz would take hours. Instead: a TF-IDF matrix of
 the cases in the period, multiplied with itself a block of rows at a time (sparse, with the very
 common words dropped so the product stays sparse), keeps each case's nearest neighbours by
-cosine; only those pairs are scored in full (``systemic.similarity.score``). Pairs scoring at
-least ``threshold`` are edges; connected groups of edges are the candidate groups, and a group is
-reported when it is either
+cosine; only those pairs are scored in full (``systemic.similarity.score``), on their distinctive
+words (what nearly every case says, "fault" or "caused distress", is left out of both the cosine
+and the rapidfuzz ratio). Pairs scoring at least ``threshold`` are edges; each connected group of
+edges is then cut by average linkage, so a group's cases are alike on average over every pair
+(``cohesion``) rather than chained through borderline edges. A group is reported when it is either
 
-* **across bodies**: at least ``min_cases`` cases about at least ``min_bodies`` bodies, or
+* **across bodies**: at least ``min_cases`` cases about at least ``min_bodies`` bodies, the fault
+  found on at least ``min_fault`` of them, or
 * **repeat at a body**: one body with fault found in at least ``min_repeat`` of the group's cases.
 
 Pure: numpy, scipy and the scoring function; no database.
@@ -18,10 +21,12 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
 
 from systemic.index import SimilarityIndex
 from systemic.similarity import CaseProfile, Weights, points, shared_terms
@@ -33,6 +38,9 @@ __all__ = ["Group", "PatternSettings", "find_groups", "signature"]
 class PatternSettings:
     threshold: int = 50  # score (0-100) for two cases to count as the same pattern: 9 in 10 pairs at 50+ share
     # a fault pattern in the labelled set (benchmarks/similarity.py)
+    cohesion: int = 50  # the mean score over every pair of a group's cases (average linkage): no chains
+    min_fault: int = 3  # a group across bodies needs the fault found on this many of its cases: a pattern of
+    # complaints that no investigation has upheld is not yet a fault pattern
     min_cosine: float = 0.15  # candidates below this text similarity are not scored at all
     neighbours: int = 10  # per case, from the sparse product
     min_cases: int = 3
@@ -62,15 +70,33 @@ def signature(case_ids: Sequence[int]) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(case_ids)).encode()).hexdigest()
 
 
-def _neighbour_pairs(profiles: Sequence[CaseProfile],
-                     settings: PatternSettings) -> Iterator[tuple[list[tuple[int, int, float]], int, int]]:
-    """(i, j, cosine) for each case's nearest neighbours, by blocks of the sparse self-product:
-    one list of pairs per block, with how many rows are done out of how many."""
+@dataclass(frozen=True)
+class _Caseload:
+    """The period's cases as the scan compares them: TF-IDF rows without the common terms (``reduced``),
+    and profiles whose terms are only the distinctive ones (``distinctive``)."""
+
+    reduced: sparse.csr_matrix
+    distinctive: list[CaseProfile]
+
+
+def _caseload(profiles: Sequence[CaseProfile], settings: PatternSettings) -> _Caseload:
+    """Drop what nearly every case says ("fault", "caused distress", "took months"): two cases that
+    share only that are not a pattern. The cosine leaves them out of the product; the rapidfuzz
+    ratio (which forgives everything outside the words two texts share) must leave them out too."""
     index = SimilarityIndex((i, p.terms) for i, p in enumerate(profiles))
     matrix = index._base.tocsr()  # rows in profile order
     df = np.diff(matrix.tocsc().indptr)
-    keep = np.flatnonzero(df <= max(settings.common_floor, settings.common_term_share * len(profiles)))
-    reduced = matrix[:, keep].tocsr()
+    common_cols = df > max(settings.common_floor, settings.common_term_share * len(profiles))
+    keep = np.flatnonzero(~common_cols)
+    common = {term for term, col in index._vocab.items() if common_cols[col]}
+    distinctive = [replace(p, terms=tuple(t for t in p.terms if t not in common)) if common else p for p in profiles]
+    return _Caseload(matrix[:, keep].tocsr(), distinctive)
+
+
+def _neighbour_pairs(reduced: sparse.csr_matrix,
+                     settings: PatternSettings) -> Iterator[tuple[list[tuple[int, int, float]], int, int]]:
+    """(i, j, cosine) for each case's nearest neighbours, by blocks of the sparse self-product:
+    one list of pairs per block, with how many rows are done out of how many."""
     transposed = reduced.T.tocsc()
     n = reduced.shape[0]
     for start in range(0, n, settings.block):
@@ -112,9 +138,11 @@ def find_groups(profiles: Sequence[CaseProfile], settings: PatternSettings = Pat
     """Candidate groups among ``profiles`` (the cases of the chosen period), best first."""
     if len(profiles) < 2:
         return []
+    caseload = _caseload(profiles, settings)
+    profiles = caseload.distinctive
     edges: dict[tuple[int, int], int] = {}
     seen: set[tuple[int, int]] = set()
-    for pairs, done, total in _neighbour_pairs(profiles, settings):
+    for pairs, done, total in _neighbour_pairs(caseload.reduced, settings):
         for i, j, cosine in pairs:
             key = (min(i, j), max(i, j))
             if key in seen:
@@ -129,9 +157,10 @@ def find_groups(profiles: Sequence[CaseProfile], settings: PatternSettings = Pat
     groups: list[Group] = []
     for members, inside in zip(components, _edges_by_component(components, edges)):
         for part in _split(members, profiles, inside, settings):
-            group = _describe(part, profiles, inside, settings)
-            if group is not None:
-                groups.append(group)
+            for cluster in _coherent(part, caseload, inside, settings, weights):
+                group = _describe(cluster, profiles, inside, settings)
+                if group is not None:
+                    groups.append(group)
     groups.sort(key=lambda g: (-len(g.case_ids), -g.score, g.case_ids))
     return groups
 
@@ -174,13 +203,41 @@ def _split(members: list[int], profiles: Sequence[CaseProfile], edges: dict[tupl
     return parts
 
 
+def _coherent(members: list[int], caseload: _Caseload, edges: dict[tuple[int, int], int], settings: PatternSettings,
+              weights: Weights) -> list[list[int]]:
+    """The component cut into groups whose cases are alike on average (average linkage over every
+    pair's score), not merely chained: A like B and B like C, each just at the threshold, does not
+    make A like C. Pairs the neighbour search did not score are scored here."""
+    if len(members) <= 2:
+        return [members]
+    profiles = caseload.distinctive
+    rows = caseload.reduced[members]
+    cosines = (rows @ rows.T).toarray()
+    n = len(members)
+    distance = np.zeros((n, n))
+    for a in range(n):
+        for b in range(a + 1, n):
+            i, j = members[a], members[b]
+            s = edges.get((i, j))
+            if s is None:
+                s = points(profiles[i], profiles[j], float(cosines[a, b]), weights)
+            distance[a, b] = distance[b, a] = 100 - s
+    tree = linkage(squareform(distance, checks=False), method="average")
+    labels = fcluster(tree, t=100 - settings.cohesion, criterion="distance")
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for member, label in zip(members, labels):
+        clusters[label].append(member)
+    return [sorted(c) for c in clusters.values() if len(c) >= 2]
+
+
 def _describe(members: list[int], profiles: Sequence[CaseProfile], edges: dict[tuple[int, int], int],
               settings: PatternSettings) -> Group | None:
     cases = [profiles[m] for m in members]
     bodies = sorted({b for c in cases for b in c.body_ids})
     fault_at: Counter = Counter(b for c in cases if c.fault for b in c.body_ids)
     repeat = [b for b, n in fault_at.items() if n >= settings.min_repeat]
-    if len(cases) >= settings.min_cases and len(bodies) >= settings.min_bodies:
+    faults = sum(c.fault for c in cases)
+    if len(cases) >= settings.min_cases and len(bodies) >= settings.min_bodies and faults >= settings.min_fault:
         kind = "across_bodies"
     elif repeat:
         kind = "repeat_at_body"
