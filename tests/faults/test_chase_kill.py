@@ -147,9 +147,9 @@ def _assert_each_fired_once_with_its_records(run, expected: set) -> None:
 
 def test_a_scan_killed_while_writing_firings_is_finished_by_the_next_without_firing_twice(smtp, run):
     inbox, env = smtp
-    run(_seed(writing=8, silent=600))
+    run(_seed(writing=8, silent=400))
     expected = run(_expected())
-    assert len(expected) == 608 * 5
+    assert len(expected) == 408 * 5
 
     scan = _start_scan(env)
     deadline = time.monotonic() + 60

@@ -22,7 +22,7 @@ from workbench.db import fetch_all
 from workbench.tables import AuditEvent, User
 
 WRITERS = 4
-KILL_AFTER_CASES = 24  # acknowledged complaints before the kill (several per writer, with notes in flight)
+KILL_AFTER_CASES = 16  # acknowledged complaints before the kill (several per writer, with notes in flight)
 
 
 @dataclass
