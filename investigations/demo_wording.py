@@ -4,9 +4,14 @@ Real complaints about the same subcategory rarely share a sentence: each names i
 relative, length of delay, sum of money, circumstances and consequences. Demo cases that drew one
 of a few stock sentences repeated each other word for word across councils, and the pattern scan
 saw "patterns" in them. Here a case's text is composed from fragments (``data/demo_wording.json``):
-an opening that carries a fault of the subcategory, its effect, the complainant's circumstances and
-how the complaint was handled, each filled with case-specific details. A finding of fault re-tells
-the same fault in the investigator's words. Pure: same random stream, same words.
+an opening that carries one of the subcategory's many faults (15 to 30 actions, each usually with a
+detail, and always naming one of a dozen services), then the effect on the family, the complainant's
+circumstances, the office that handled it and how the complaint went, each drawn from pools large
+enough that their words stay rare. Only the fault and its service are specific to a subcategory, and
+with hundreds of combinations in each, two unrelated cases share one only by rare coincidence. A finding of fault
+says what kind of fault it was in a decision's words (delay, no reasons, poor records...), not the
+complaint again: a retold fault counted twice and made every pair with the same action look alike.
+Pure: same random stream, same words.
 """
 
 from __future__ import annotations
@@ -89,17 +94,15 @@ def compose(rng: random.Random, subcategory: str, body: str = "Council") -> Case
     entry = wording["subcategories"][subcategory]
     slots = _slots(rng, common, category, entry["services"], body)
     fault = _fault(rng, entry, common)
-    parts = [_sentence(rng.choice(common["openings"]), {**slots, "fault": fault.format_map(slots)})]
-    if rng.random() < 0.7:
-        parts.append(_sentence(rng.choice(category["effects"]), slots))
-    if rng.random() < 0.4:
-        parts.append(_sentence(rng.choice(common["circumstances"]), slots))
-    if rng.random() < 0.8:
-        parts.append(_sentence(rng.choice(common["specifics"]), slots))
-    if rng.random() < 0.3:
-        parts.append(_sentence(rng.choice(common["handling"]), slots))
-    retold = {**slots, "period": rng.choice(common["periods"]), "when": rng.choice(common["whens"])}
-    finding = _sentence(rng.choice(common["finding_leads"]), {**retold, "fault": fault.format_map(retold)})
+    openings = common["openings"] if "{service}" in fault else common["service_openings"]  # every case names its service
+    parts = [_sentence(rng.choice(openings), {**slots, "fault": fault.format_map(slots)})]
+    effects = rng.sample(category["effects"], 2)
+    for chance, template in ((0.9, effects[0]), (0.95, rng.choice(common["circumstances"])),
+                             (0.9, rng.choice(common["specifics"])), (0.8, rng.choice(common["handling"])),
+                             (0.6, effects[1])):
+        if rng.random() < chance:
+            parts.append(_sentence(template, slots))
+    finding = _sentence(rng.choice(common["finding_leads"]), slots)
     effect = _sentence(rng.choice(common["finding_effects"]), slots)
     return CaseWording(
         summary=" ".join(parts),
