@@ -2,18 +2,25 @@
 
 Need-to-know holds here too: a restricted case the viewer may not open is counted in its group
 but never named (its reference alone would say it exists).
+
+Groups awaiting review are shown strongest first (``systemic.strength``): the cases with fault found,
+their share of the group, how alike the cases are and how many bodies the fault was found at, so
+the real patterns come before groups of complaints that are merely worded alike.
 """
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from investigations.access import Viewer, may_view_case
 from investigations.tables import Body, Case
+from systemic.strength import Strength, group_strength, strongest_first
 from systemic.tables import CandidateGroup, ScanRun
+from workbench.db import fetch_all, placeholder
 
 __all__ = ["KIND_LABELS", "Candidate", "CandidatePage", "ScanView", "candidate_page", "groups_of_scan",
            "latest_scan", "scan_view"]
@@ -33,6 +40,7 @@ class Candidate:
     bodies: list[str]
     found_at: datetime | None
     status: str = "new"
+    strength: Strength = Strength(0, ())
 
     @property
     def kind_label(self) -> str:
@@ -77,6 +85,31 @@ def _ids(value: Any) -> list[int]:
     return json.loads(value or "[]") if isinstance(value, str) else list(value or [])
 
 
+async def _fault_bodies(case_ids: set[int]) -> dict[int, set[int]]:
+    """Case id -> the bodies its findings of fault are about (cases without fault left out)."""
+    ids = sorted(case_ids)
+    out: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(ids), 500):  # short IN lists on both engines
+        batch = ids[start:start + 500]
+        marks = ", ".join(placeholder(i) for i in range(1, len(batch) + 1))
+        for row in await fetch_all(f'SELECT "case" AS case_id, body FROM investigations_finding '
+                                   f'WHERE fault AND "case" IN ({marks})', batch):
+            out[row["case_id"]].add(row["body"])
+    return out
+
+
+async def _strengths(rows: list[dict[str, Any]]) -> dict[int, Strength]:
+    """Each group's strength (by group id), from its cases' findings of fault as they stand now."""
+    faulted = await _fault_bodies({i for r in rows for i in _ids(r["case_ids"])})
+    out = {}
+    for row in rows:
+        cases = _ids(row["case_ids"])
+        with_fault = [faulted[c] for c in cases if c in faulted]
+        bodies = set(_ids(row["body_ids"])) & set().union(*with_fault) if with_fault else set()
+        out[row["id"]] = group_strength(len(cases), len(with_fault), len(bodies), row["score"])
+    return out
+
+
 async def _describe(rows: list[dict[str, Any]], viewer: Viewer) -> list[Candidate]:
     case_ids = {i for r in rows for i in _ids(r["case_ids"])}
     body_ids = {i for r in rows for i in _ids(r["body_ids"])}
@@ -85,6 +118,7 @@ async def _describe(rows: list[dict[str, Any]], viewer: Viewer) -> list[Candidat
     ).where(Case.id.is_in(list(case_ids)))} if case_ids else {}
     bodies = {b["id"]: b["name"] for b in await Body.select(Body.id, Body.name).where(
         Body.id.is_in(list(body_ids)))} if body_ids else {}
+    strengths = await _strengths(rows)
     out = []
     for row in rows:
         seen = [cases[i] for i in _ids(row["case_ids"]) if i in cases]
@@ -94,7 +128,7 @@ async def _describe(rows: list[dict[str, Any]], viewer: Viewer) -> list[Candidat
             id=row["id"], kind=row["kind"], title=row["title"], score=row["score"],
             reasons=[str(r) for r in _ids(row["reasons"])], references=visible, hidden=len(seen) - len(visible),
             bodies=sorted(bodies[b] for b in _ids(row["body_ids"]) if b in bodies), found_at=row["found_at"],
-            status=row["status"],
+            status=row["status"], strength=strengths[row["id"]],
         ))
     return out
 
@@ -104,21 +138,31 @@ _COLUMNS = (CandidateGroup.id, CandidateGroup.kind, CandidateGroup.title, Candid
 
 
 async def candidate_page(viewer: Viewer, page: int = 1, size: int = 25) -> CandidatePage:
-    """The groups awaiting review, best first (highest score, then most recently found)."""
-    total = await CandidateGroup.count().where(CandidateGroup.status == "new")
+    """The groups awaiting review, strongest first (then the most alike, then the most recently found).
+
+    Strength needs every waiting group's findings, so all of them are ranked (a few hundred at
+    most: reviewed groups leave the list) and only the page's are described."""
+    ranking = await CandidateGroup.select(CandidateGroup.id, CandidateGroup.score, CandidateGroup.case_ids,
+                                          CandidateGroup.body_ids, CandidateGroup.found_at).where(
+        CandidateGroup.status == "new")
+    strengths = await _strengths(ranking)
+    ordered = strongest_first(ranking, lambda r: strengths[r["id"]],
+                              lambda r: (-r["score"], -(r["found_at"].timestamp() if r["found_at"] else 0), r["id"]))
+    total = len(ordered)
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
-    rows = await CandidateGroup.select(*_COLUMNS).where(CandidateGroup.status == "new").order_by(
-        CandidateGroup.score, ascending=False).order_by(CandidateGroup.found_at, ascending=False).order_by(
-        CandidateGroup.id).limit(size).offset((page - 1) * size)
-    return CandidatePage(await _describe(rows, viewer), total, page, pages)
+    wanted = [r["id"] for r in ordered[(page - 1) * size:page * size]]
+    rows = await CandidateGroup.select(*_COLUMNS).where(CandidateGroup.id.is_in(wanted)) if wanted else []
+    position = {group_id: n for n, group_id in enumerate(wanted)}
+    described = sorted(await _describe(rows, viewer), key=lambda c: position[c.id])
+    return CandidatePage(described, total, page, pages)
 
 
 async def groups_of_scan(scan_id: int, viewer: Viewer) -> list[Candidate]:
-    """The candidate groups a scan added, biggest first (the command line prints them)."""
+    """The candidate groups a scan added, strongest first, as on the review page (the command line prints them)."""
     rows = await CandidateGroup.select(*_COLUMNS).where(CandidateGroup.scan == scan_id).order_by(CandidateGroup.id)
     found = await _describe(rows, viewer)
-    return sorted(found, key=lambda c: (-c.size, -c.score, c.id))
+    return strongest_first(found, lambda c: c.strength, lambda c: (-c.score, c.id))
 
 
 async def scan_view(scan_id: int) -> ScanView | None:
