@@ -347,7 +347,7 @@ def cmd_scan(args: argparse.Namespace) -> None:
     for group in groups:
         bodies = ", ".join(group.bodies[:3]) + (f" and {len(group.bodies) - 3} more" if len(group.bodies) > 3 else "")
         print(f"  [{group.kind_label}] {group.size} cases, {len(group.bodies)} bod{'y' if len(group.bodies) == 1 else 'ies'}"
-              f" ({bodies}), score {group.score}: {group.title}")
+              f" ({bodies}), score {group.score}, strength {group.strength.value}: {group.title}")
     if groups:
         print("Review them at /systemic/candidates.")
 

@@ -428,8 +428,8 @@ def test_workbench_scan_prints_progress_and_the_groups(db, run, capsys):
     assert f"Scanning cases from {START.isoformat()} to {END.isoformat()}" in out
     assert "Comparing cases: 7 of 7 (100%)" in out
     assert "2 groups found, 2 new for review" in out
-    assert re.search(r"\[Across bodies\] 3 cases, 3 bodies \(.+\), score \d+: ", out)
-    assert re.search(rf"\[Repeat at one body\] 2 cases, 1 body \({REPEAT_BODY}\), score \d+: ", out)
+    assert re.search(r"\[Across bodies\] 3 cases, 3 bodies \(.+\), score \d+, strength \d+: ", out)
+    assert re.search(rf"\[Repeat at one body\] 2 cases, 1 body \({REPEAT_BODY}\), score \d+, strength \d+: ", out)
 
 
 def test_workbench_scan_refuses_while_another_runs(db, run, capsys):
