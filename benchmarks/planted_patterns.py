@@ -7,8 +7,10 @@ named), ``workbench demo`` with that many cases (``systemic.demo`` plants eight 
 them), then the real nightly scan of the last twelve months. Prints the groups found, how many of
 the eight planted patterns a group catches (all its cases but one at most, in a group no more than
 three times its size: what ``tests/systemic/test_demo_patterns.py`` asks), the spurious groups (no
-planted case at all, the titles of the first few shown) and the scan time. A manager reviews every
-group, so spurious groups are the measure of noise.
+planted case at all, the titles of the first few shown), the scan time, and where the review page
+puts the planted patterns: "top" is the place of the last of them in its strongest-first order
+(8 means they are the first eight groups a manager sees). A manager reviews every group, so
+spurious groups are the measure of noise.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def main() -> None:
         harness.migrate()
         print(json.dumps(asyncio.run(_measure(args.child, args.seed, args.show))))
         return
-    print(f"{'cases':>7} {'scanned':>8} {'groups':>7} {'planted found':>14} {'spurious':>9} {'scan s':>7}", flush=True)
+    print(f"{'cases':>7} {'scanned':>8} {'groups':>7} {'planted found':>14} {'spurious':>9} {'top':>4} {'scan s':>7}",
+          flush=True)
     for cases in args.cases:
         command = [sys.executable, __file__, "--child", str(cases), "--seed", str(args.seed), "--show", str(args.show)]
         if args.database_url:
@@ -51,7 +54,7 @@ def main() -> None:
             sys.exit(f"{cases} cases failed:\n{child.stderr}")
         r = json.loads(child.stdout.strip().splitlines()[-1])
         print(f"{cases:>7,} {r['scanned']:>8,} {r['groups']:>7} {r['found']:>10}/{r['patterns']:<3} "
-              f"{r['spurious']:>9} {r['seconds']:>7.1f}", flush=True)
+              f"{r['spurious']:>9} {r['top']:>4} {r['seconds']:>7.1f}", flush=True)
         for slug in r["missed"]:
             print(f"        missed: {slug}")
         for title in r["spurious_titles"]:
@@ -61,7 +64,10 @@ def main() -> None:
 async def _measure(cases: int, seed: int, show: int) -> dict:
     from investigations.demo import load_demo
     from investigations.tables import Case
+    from investigations.access import Viewer
+    from systemic.candidates import groups_of_scan
     from systemic.demo import PLANTED_PATTERNS
+    from workbench.roles import Role
     from systemic.scan import last_twelve_months, run_scan
     from systemic.tables import CandidateGroup, ScanRun
 
@@ -76,15 +82,18 @@ async def _measure(cases: int, seed: int, show: int) -> dict:
     scan = await ScanRun.select().where(ScanRun.id == scan_id).first()
     groups = await CandidateGroup.select().where(CandidateGroup.scan == scan_id).output(load_json=True)
     every = set().union(*planted.values())
-    missed = []
+    missed, catching = [], set()
     for pattern in PLANTED_PATTERNS:
         ids = planted[pattern.slug]
         caught = [g for g in groups if len(ids & set(g["case_ids"])) >= len(ids) - 1 and len(g["case_ids"]) <= 3 * len(ids)]
         if not caught:
             missed.append(pattern.slug)
+        catching |= {g["id"] for g in caught}
+    ranked = [c.id for c in await groups_of_scan(scan_id, Viewer(user_id=0, role=Role.ADMINISTRATOR))]
+    top = max((ranked.index(i) + 1 for i in catching if i in ranked), default=0)
     spurious = [g for g in groups if not every & set(g["case_ids"])]
     return {"scanned": scan["total"], "groups": len(groups), "patterns": len(PLANTED_PATTERNS),
-            "found": len(PLANTED_PATTERNS) - len(missed), "missed": missed, "spurious": len(spurious),
+            "found": len(PLANTED_PATTERNS) - len(missed), "missed": missed, "spurious": len(spurious), "top": top,
             "spurious_titles": [f"{len(g['case_ids'])} cases, {len(g['body_ids'])} bodies, score {g['score']}: "
                                 f"{g['title']}" for g in spurious[:show]],
             "seconds": seconds}

@@ -152,3 +152,40 @@ def test_similar_cases_of_a_planted_case_are_its_siblings(db, run, client):
             recalled["found"] += len(top & (set(cases) - {case_id}))
             recalled["siblings"] += len(cases) - 1
     assert recalled["found"] / recalled["siblings"] >= 0.85, recalled
+
+
+LARGE_DEMO = 3000  # about 975 cases in the scan's twelve months: ordinary wording must not pair up by chance
+MAX_LARGE_NOISE = 3  # benchmarks/planted_patterns.py: 1 at seed 1
+
+
+def test_at_three_thousand_cases_the_planted_patterns_are_the_strongest_groups(db, run):
+    """The ordinary cases' wording (investigations.demo_wording) is varied enough that a caseload ten
+    times the size of the test above still yields every planted pattern, hardly anything else, and
+    the review page's strongest-first order puts the planted groups before the rest."""
+    from investigations.access import Viewer
+    from systemic.candidates import groups_of_scan
+    from workbench.roles import Role
+
+    run(load_demo(cases=LARGE_DEMO, seed=1, anchor=ANCHOR, quiet=True))
+    planted = run(_planted())
+    scan_id = run(run_scan(*last_twelve_months(ANCHOR)))
+    ranked = run(groups_of_scan(scan_id, Viewer(user_id=0, role=Role.ADMINISTRATOR)))
+    groups = run(_groups_of(scan_id))
+    every_planted = {i for ids in planted.values() for i in ids}
+    catching = set()
+    for pattern in PLANTED_PATTERNS:
+        ids = set(planted[pattern.slug])
+        caught = [g for g in groups if len(ids & set(g["case_ids"])) >= pattern.cases - 1
+                  and len(g["case_ids"]) <= 3 * pattern.cases]
+        assert caught, (pattern.slug, [g["title"] for g in groups if ids & set(g["case_ids"])])
+        catching |= {g["id"] for g in caught}
+    noise = [g for g in groups if not every_planted & set(g["case_ids"])]
+    assert len(noise) <= MAX_LARGE_NOISE, [g["title"] for g in noise]
+    first = {c.id for c in ranked[:len(catching)]}
+    assert first == catching, [(c.title, c.strength.value) for c in ranked]
+
+
+async def _groups_of(scan_id: int) -> list[dict]:
+    from systemic.tables import CandidateGroup
+
+    return await CandidateGroup.select().where(CandidateGroup.scan == scan_id).output(load_json=True)
