@@ -8,15 +8,13 @@ from typing import Any
 
 from investigations.access import Viewer
 from investigations.lifecycle import Stage
-from investigations.queries import get_case
+from investigations.queries import allocatable_staff, get_case
 from investigations.reference_data import load_ncmg_standards
 from investigations.intake import intake_dates
 from investigations.timescales import assess_intake
-from investigations.tables import Enquiry, Finding, LocalStage, StageChange
 from investigations.timeline import case_timeline
 from investigations.transitions import CLOSURE_REASONS, FINAL_OUTCOMES, allowed_targets
-from workbench.roles import Role
-from workbench.tables import User
+from workbench.db import fetch_rows, placeholder
 from workbench.workdays import default_calendar
 
 
@@ -24,20 +22,22 @@ async def load_case_file(viewer: Viewer, reference: str) -> dict[str, Any]:
     """The case (need-to-know enforced by ``get_case``) with its findings, enquiries, stages and timeline."""
     case = await get_case(viewer, reference)
     case_id = case["id"]
+    args = [case_id]
     findings = {f["body"]: {**f, "standards": json.loads(f["standards"]) if isinstance(f["standards"], str) else f["standards"]}
-                for f in await Finding.select().where(Finding.case == case_id)}
-    enquiries = await Enquiry.select(Enquiry.all_columns(), Enquiry.body.name.as_alias("body_name")).where(
-        Enquiry.case == case_id).order_by(Enquiry.sent_on, ascending=False).order_by(Enquiry.id, ascending=False)
+                for f in await fetch_rows(f'SELECT * FROM investigations_finding WHERE "case" = {placeholder(1)}', args)}
+    enquiries = await fetch_rows(
+        "SELECT e.*, b.name AS body_name FROM investigations_enquiry e LEFT JOIN investigations_body b ON b.id = e.body "
+        f'WHERE e."case" = {placeholder(1)} ORDER BY e.sent_on DESC, e.id DESC', args)
     calendar = default_calendar()
     for enquiry in enquiries:
         if enquiry["responded_on"] is None:
             enquiry["working_days_left"] = calendar.working_days_between(date.today(), enquiry["due_on"])
-    local_stages = await LocalStage.select().where(LocalStage.case == case_id).order_by(LocalStage.number)
-    history = await StageChange.select(StageChange.all_columns(), StageChange.by.full_name.as_alias("by_name")).where(
-        StageChange.case == case_id).order_by(StageChange.at)
-    investigators = await User.select(User.id, User.full_name).where(
-        (User.active == True) & User.role.is_in([Role.INVESTIGATOR.value, Role.MANAGER.value])  # noqa: E712
-    ).order_by(User.full_name)
+    local_stages = await fetch_rows(
+        f'SELECT * FROM investigations_local_stage WHERE "case" = {placeholder(1)} ORDER BY number', args)
+    history = await fetch_rows(
+        'SELECT s.*, u.full_name AS by_name FROM investigations_stage_change s LEFT JOIN workbench_user u ON u.id = s."by" '
+        f'WHERE s."case" = {placeholder(1)} ORDER BY s."at"', args)
+    investigators = await allocatable_staff()
     stage = Stage(case["stage"])
     intake_checks, intake_problem = None, ""
     try:

@@ -38,7 +38,7 @@ import anyio.to_thread
 from investigations.tables import CaseDocument
 from investigations.timeline import add_event
 from workbench.audit import record_event
-from workbench.db import write_transaction
+from workbench.db import fetch_rows, placeholder, write_transaction
 from workbench.roles import CASEWORK, Role
 from workbench.tables import User
 
@@ -483,20 +483,10 @@ def _local_time(value: datetime) -> str:
 
 async def case_documents(case_id: int) -> list[dict[str, Any]]:
     """A case's documents, newest first, ready for the documents panel."""
-    rows = await (
-        CaseDocument.select(
-            CaseDocument.id,
-            CaseDocument.kind,
-            CaseDocument.original_name,
-            CaseDocument.content_type,
-            CaseDocument.size,
-            CaseDocument.uploaded_at,
-            CaseDocument.by.full_name.as_alias("uploaded_by"),
-        )
-        .where(CaseDocument.case == case_id)
-        .order_by(CaseDocument.uploaded_at, ascending=False)
-        .order_by(CaseDocument.id, ascending=False)
-    )
+    rows = await fetch_rows(
+        "SELECT d.id, d.kind, d.original_name, d.content_type, d.size, d.uploaded_at, u.full_name AS uploaded_by "
+        'FROM investigations_case_document d LEFT JOIN workbench_user u ON u.id = d."by" '
+        f'WHERE d."case" = {placeholder(1)} ORDER BY d.uploaded_at DESC, d.id DESC', [case_id])
     for row in rows:
         row["kind_label"] = DOCUMENT_KINDS.get(row["kind"], row["kind"])
         row["size_label"] = format_size(row["size"])

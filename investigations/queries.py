@@ -20,9 +20,9 @@ from investigations.body_search import BodyCandidate
 from investigations.access import Viewer, may_view_case
 from investigations.lifecycle import Stage
 from investigations.references import parse_reference
-from investigations.tables import Body, Case, CaseBody, Category, Person
+from investigations.tables import Body, Case, CaseBody, Category
 from investigations.worklists import Queue
-from workbench.db import is_sqlite
+from workbench.db import fetch_rows, is_sqlite, placeholder
 from workbench.roles import Role
 from workbench.tables import User
 from workbench.forms import whole_number
@@ -430,17 +430,44 @@ async def body_candidates() -> list[BodyCandidate]:
 
 async def active_investigators() -> list[dict[str, Any]]:
     """For the investigator filter: active investigators by name."""
-    return await User.select(User.id, User.full_name, User.username).where(
-        (User.role == Role.INVESTIGATOR.value) & (User.active == True)  # noqa: E712
-    ).order_by(User.full_name)
+    return await fetch_rows(
+        f"SELECT id, full_name, username FROM workbench_user WHERE role = {placeholder(1)} AND active = {placeholder(2)} "
+        "ORDER BY full_name", [Role.INVESTIGATOR.value, True])
+
+
+async def allocatable_staff() -> list[dict[str, Any]]:
+    """Whom a case can be allocated to: active investigators and managers, by name."""
+    return await fetch_rows(
+        f"SELECT id, full_name FROM workbench_user WHERE role IN ({placeholder(1)}, {placeholder(2)}) "
+        f"AND active = {placeholder(3)} ORDER BY full_name", [Role.INVESTIGATOR.value, Role.MANAGER.value, True])
 
 
 async def categories() -> list[dict[str, Any]]:
-    return await Category.select(Category.slug, Category.name).order_by(Category.name)
+    return await fetch_rows("SELECT slug, name FROM investigations_category ORDER BY name")
 
 
 class CaseNotFound(LookupError):
     pass
+
+
+PARTIES = ("complainant", "person_affected", "representative")
+PERSON_COLUMNS = ("id", "title", "given_name", "family_name", "address", "postcode", "email", "phone", "date_of_birth")
+
+
+def _case_sql() -> str:
+    """One case with its category, subcategory, investigator and parties (each party's columns
+    prefixed with its role), as one joined read: the case page asks for it on every request."""
+    parties = ", ".join(f'{role[:2]}."{column}" AS "{role}__{column}"' for role in PARTIES for column in PERSON_COLUMNS)
+    joins = " ".join(f'LEFT JOIN investigations_person {role[:2]} ON {role[:2]}.id = k."{role}"' for role in PARTIES)
+    return (
+        "SELECT k.*, cat.name AS category_name, sub.name AS subcategory_name, "
+        f"inv.full_name AS investigator_name, inv.manager AS investigator_manager, {parties} "
+        "FROM investigations_case k "
+        "LEFT JOIN investigations_category cat ON cat.id = k.category "
+        "LEFT JOIN investigations_subcategory sub ON sub.id = k.subcategory "
+        f"LEFT JOIN workbench_user inv ON inv.id = k.investigator {joins} "
+        f"WHERE k.reference = {placeholder(1)} LIMIT 1"
+    )
 
 
 async def get_case(viewer: Viewer, reference: str) -> dict[str, Any]:
@@ -451,27 +478,20 @@ async def get_case(viewer: Viewer, reference: str) -> dict[str, Any]:
         normalised = reference.strip()
         if not 0 < len(normalised) <= 12:
             raise CaseNotFound(reference) from None
-    case = await Case.select(
-        Case.all_columns(),
-        Case.category.name.as_alias("category_name"),
-        Case.subcategory.name.as_alias("subcategory_name"),
-        Case.investigator.full_name.as_alias("investigator_name"),
-        Case.investigator.manager.as_alias("investigator_manager"),
-    ).where(Case.reference == normalised).first()
-    if case is None:
+    rows = await fetch_rows(_case_sql(), [normalised])
+    if not rows:
         raise CaseNotFound(reference)
+    case = rows[0]
     if not may_view_case(viewer, case["restricted"], case["investigator"], case["investigator_manager"]):
         raise CaseNotFound(reference)
-    person_ids = [case[k] for k in ("complainant", "person_affected", "representative") if case[k]]
-    people = {p["id"]: p for p in await Person.select().where(Person.id.is_in(person_ids))}
-    for key in ("complainant", "person_affected", "representative"):
-        case[f"{key}_person"] = people.get(case[key])
-    case["bodies"] = await CaseBody.select(
-        CaseBody.suffix,
-        CaseBody.body.id.as_alias("body_id"),
-        CaseBody.body.name.as_alias("name"),
-        CaseBody.body.body_type.as_alias("body_type"),
-    ).where(CaseBody.case == case["id"]).order_by(CaseBody.suffix)
+    for role in PARTIES:
+        person = {column: case.pop(f"{role}__{column}") for column in PERSON_COLUMNS}
+        case[f"{role}_person"] = person if case[role] else None
+    case["bodies"] = await fetch_rows(
+        "SELECT cb.suffix, b.id AS body_id, b.name, b.body_type FROM investigations_case_body cb "
+        f"JOIN investigations_body b ON b.id = cb.body WHERE cb.\"case\" = {placeholder(1)} ORDER BY cb.suffix",
+        [case["id"]],
+    )
     return case
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from investigations.tables import CaseEvent
+from workbench.db import fetch_rows, placeholder
 from workbench.tables import User
 
 
@@ -25,10 +26,6 @@ async def add_event(case_id: int, user: User | None, kind: str, title: str, deta
 
 
 async def case_timeline(case_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    return await (
-        CaseEvent.select(CaseEvent.at, CaseEvent.actor_name, CaseEvent.kind, CaseEvent.title, CaseEvent.detail)
-        .where(CaseEvent.case == case_id)
-        .order_by(CaseEvent.at, ascending=False)
-        .order_by(CaseEvent.id, ascending=False)
-        .limit(limit)
-    )
+    return await fetch_rows(
+        'SELECT "at", actor_name, kind, title, detail FROM investigations_case_event '
+        f'WHERE "case" = {placeholder(1)} ORDER BY "at" DESC, id DESC LIMIT {placeholder(2)}', [case_id, limit])

@@ -6,16 +6,15 @@ bank holiday announced) must recompute the open ones: see ``remedies.recompute``
 
 from __future__ import annotations
 
+from workbench.db import fetch_rows, placeholder
 from workbench.workdays import WorkingDayCalendar, default_calendar
-
-from remedies.tables import OfficeHoliday
 
 _cache: dict[tuple, WorkingDayCalendar] = {}
 
 
 async def office_calendar() -> WorkingDayCalendar:
     """The calendar in force now; one instance per distinct set of office holidays (cheap to reuse)."""
-    rows = await OfficeHoliday.select(OfficeHoliday.on, OfficeHoliday.name).where(OfficeHoliday.active == True)  # noqa: E712
+    rows = await fetch_rows(f'SELECT "on", name FROM remedies_office_holiday WHERE active = {placeholder(1)}', [True])
     if not rows:
         return default_calendar()
     key = tuple(sorted((r["on"], r["name"]) for r in rows))

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
 
 from investigations.access import Viewer
 from investigations.documents import MAX_UPLOAD_BYTES, allowed_types_text, format_size
@@ -20,6 +19,7 @@ from remedies.calendar import office_calendar
 from remedies.compliance import REMEDY_TYPES, RemedyKind
 from remedies.recommendations import ANCHOR_EVENTS, MAX_EVIDENCE_FILES, RECOMMENDING_STAGES, status_of
 from remedies.tables import Evidence, EvidenceFile, Extension, Recommendation, RecommendationEvent
+from workbench.db import fetch_rows, placeholder
 from workbench.roles import CASEWORK, COMPLIANCE, OVERSIGHT, Role
 from workbench.workdays import format_date_long
 
@@ -75,18 +75,13 @@ async def case_recommendations(case: dict[str, Any], role: str, form: dict[str, 
     """The case page's Recommendations panel: the case's recommendations and the form to make one."""
     today = today or date.today()
     calendar = await office_calendar()
-    rows = await Recommendation.select(
-        Recommendation.all_columns(), Recommendation.body.name.as_alias("body_name"),
-    ).where(Recommendation.case == case["id"]).order_by(Recommendation.id)
-    awaiting = {}
-    if rows:
-        awaiting = {r["recommendation"]: r["n"] for r in await Evidence.select(
-            Evidence.recommendation, Count(Evidence.id, alias="n"),
-        ).where(Evidence.recommendation.is_in([r["id"] for r in rows]) & (Evidence.verdict == "")).group_by(
-            Evidence.recommendation)}
+    rows = await fetch_rows(
+        "SELECT r.*, b.name AS body_name, (SELECT COUNT(*) FROM remedies_evidence e "
+        f"WHERE e.recommendation = r.id AND e.verdict = {placeholder(1)}) AS awaiting_verdict "
+        "FROM remedies_recommendation r LEFT JOIN investigations_body b ON b.id = r.body "
+        f'WHERE r."case" = {placeholder(2)} ORDER BY r.id', ["", case["id"]])
     for row in rows:
         _describe(row, today, calendar)
-        row["awaiting_verdict"] = awaiting.get(row["id"], 0)
     return {
         "recommendations": rows,
         "may_recommend": Role(role) in CASEWORK and case["stage"] in RECOMMENDING_STAGES,

@@ -15,7 +15,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
 
-from workbench.accounts import user_for_token
+from workbench.accounts import active_user, user_for_token
 from workbench.login_throttle import TOKEN, audit_refusal, record_failure, token_refusal
 from workbench.roles import Role
 from workbench.sessions import STORE_NAME
@@ -50,7 +50,7 @@ class WorkbenchAuthMiddleware(AbstractAuthenticationMiddleware):
         if now - session.get("issued", 0) > self.absolute_seconds or now - session.get("seen", 0) > self.idle_seconds:
             await end_session(connection)
             raise NotAuthorizedException("Your session has expired; please sign in again")
-        user = await User.objects().where((User.id == user_id) & (User.active == True)).first()  # noqa: E712
+        user = await active_user(user_id)
         if user is None:
             await end_session(connection)
             raise NotAuthorizedException("Please sign in")

@@ -15,7 +15,7 @@ whose query failed or was cancelled is closed, not lent again.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from piccolo.engine.sqlite import SQLiteEngine
 
@@ -44,9 +44,24 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _run_in_new_connection(
         self, query: str, args: Optional[list[Any]] = None, query_type: str = "generic", table: Any = None,
     ):
-        slots = self._slots
-        if slots is None or (query_type == "insert" and self.get_version_sync() < 3.35):
+        if self._slots is None or (query_type == "insert" and self.get_version_sync() < 3.35):
             return await super()._run_in_new_connection(query, args, query_type, table)
+        return await self._on_pooled_connection(query, args or [])
+
+    async def fetch(self, query: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a raw read, typed as Piccolo's own queries are, on a pooled connection when there is one."""
+        if self._slots is None:
+            connection = await self.get_connection()
+            try:
+                return await connection.execute_fetchall(query, tuple(args))
+            finally:
+                await connection.close()
+        return await self._on_pooled_connection(query, args)
+
+    async def _on_pooled_connection(self, query: str, args: Sequence[Any]):
+        """Run on a lent connection; ``execute_fetchall`` is one trip to its thread (execute, fetch
+        and close as three would cost three thread switches)."""
+        slots = self._slots
         async with slots:
             if self._idle and self._idle_path != self.path:  # pointed at another file (tests do that)
                 stale, self._idle = self._idle, []
@@ -55,8 +70,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._idle_path = self.path
             connection = self._idle.pop() if self._idle else await self.get_connection()
             try:
-                async with connection.execute(query, args or []) as cursor:
-                    rows = await cursor.fetchall()
+                rows = await connection.execute_fetchall(query, tuple(args))
             except BaseException:
                 connection.stop()  # queued behind the query still running in its thread, if any
                 raise
