@@ -17,11 +17,17 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from workbench.sqlite_engine import PooledSQLiteEngine
 
 
+_engine: Engine | None = None
+
+
 def engine() -> Engine:
-    db = engine_finder()
-    if db is None:  # pragma: no cover - PICCOLO_CONF is set by the package
-        raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
-    return db
+    """The configured engine, looked up once: ``placeholder`` asks for it a few dozen times a page."""
+    global _engine
+    if _engine is None:
+        _engine = engine_finder()
+        if _engine is None:  # pragma: no cover - PICCOLO_CONF is set by the package
+            raise RuntimeError("No Piccolo engine configured (PICCOLO_CONF)")
+    return _engine
 
 
 def is_sqlite() -> bool:
