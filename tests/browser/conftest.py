@@ -88,8 +88,17 @@ def watched_page(context):
     page.on("pageerror", lambda e: page.problems.append(str(e)))
     # Leaving a page aborts its htmx requests still in flight, which htmx logs as a console error:
     # a test that navigates right after a swap waits for the lazy panels first.
-    page.settle = lambda: page.wait_for_function("document.querySelector('.htmx-request') === null")
+    page.settle = lambda: _settle(page)
     return page
+
+
+def _settle(page, timeout: float = 10.0) -> None:
+    """Wait until no htmx request is in flight (polled from Python: wait_for_function needs eval, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("document.querySelector('.htmx-request') !== null"):
+        if time.monotonic() > deadline:
+            raise AssertionError("htmx requests still in flight after %s s" % timeout)
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture

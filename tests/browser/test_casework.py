@@ -36,6 +36,7 @@ def test_complaint_from_intake_to_final_decision(page, tmp_path):
     page.fill("#summary", "The Council did not consider disability-related expenditure when charging for care.")
     page.fill("#outcome_wanted", "A reassessment and a refund of the overcharge.")
     page.fill("#first_aware_on", (date.today() - timedelta(days=100)).isoformat())
+    page.settle()  # the similar-complaints panel follows the typing; saving leaves the page
     page.click("[data-testid=save-complaint]")
     expect(page.locator("[data-testid=created-banner]")).to_contain_text("Complaint saved as")
     reference = re.search(r"\d\d \d\d\d \d\d\d", page.inner_text("h1")).group(0)
