@@ -20,9 +20,9 @@ from investigations.body_search import BodyCandidate
 from investigations.access import Viewer, may_view_case
 from investigations.lifecycle import Stage
 from investigations.references import parse_reference
-from investigations.tables import Body, Case, CaseBody, Category
+from investigations.tables import Body, Case, Category
 from investigations.worklists import Queue
-from workbench.db import fetch_rows, is_sqlite, placeholder
+from workbench.db import engine, fetch_rows, in_list, is_sqlite, placeholder
 from workbench.roles import Role
 from workbench.tables import User
 from workbench.forms import whole_number
@@ -105,20 +105,36 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_bodies_read: tuple[tuple, list[tuple[int, str, tuple[str, ...]]]] = ((), [])
+
+
+async def _searchable_bodies() -> list[tuple[int, str, tuple[str, ...]]]:
+    """Every body's id with its name and aliases casefolded, kept between requests while the table's
+    count and highest id stay the same (bodies are only ever added, by the reference data and imports):
+    a search read and parsed all 372 rows' JSON every time."""
+    global _bodies_read
+    db = engine()
+    stamp = (id(db), getattr(db, "path", None), tuple(
+        (await fetch_rows("SELECT COUNT(*) AS n, MAX(id) AS last FROM investigations_body"))[0].values()))
+    if _bodies_read[0] != stamp:
+        bodies = []
+        for body in await fetch_rows("SELECT id, name, aliases FROM investigations_body"):
+            aliases = body["aliases"]
+            if isinstance(aliases, str):
+                aliases = json.loads(aliases or "[]")
+            bodies.append((int(body["id"]), body["name"].casefold(), tuple(str(a).casefold() for a in aliases or ())))
+        _bodies_read = (stamp, bodies)
+    return _bodies_read[1]
+
+
 async def body_ids_matching(text: str) -> list[int]:
-    """Bodies whose name or an alias contains the text (or the body with that id): 372 rows, read here."""
+    """Bodies whose name or an alias contains the text (or the body with that id)."""
     text = text.strip()
     if (body_id := whole_number(text)) is not None:
         return [body_id]
     wanted = text.casefold()
-    ids = []
-    for body in await Body.select(Body.id, Body.name, Body.aliases):
-        aliases = body["aliases"]
-        if isinstance(aliases, str):
-            aliases = json.loads(aliases or "[]")
-        if wanted in body["name"].casefold() or any(wanted in str(a).casefold() for a in aliases or ()):
-            ids.append(int(body["id"]))
-    return ids
+    return [body_id for body_id, name, aliases in await _searchable_bodies()
+            if wanted in name or any(wanted in alias for alias in aliases)]
 
 
 def _plus(indexable: bool) -> str:
@@ -376,23 +392,16 @@ async def _rows(ids: list[int], today: date) -> list[dict[str, Any]]:
     """The rows shown, in the given order, with their bodies and ages."""
     if not ids:
         return []
-    found = await Case.select(
-        Case.id,
-        Case.reference,
-        Case.received_on,
-        Case.decided_on,
-        Case.stage,
-        Case.stage_entered_on,
-        Case.outcome,
-        Case.restricted,
-        Case.urgent,
-        Case.investigator.as_alias("investigator_id"),
-        Case.category.name.as_alias("category"),
-        Case.subcategory.name.as_alias("subcategory"),
-        Case.investigator.full_name.as_alias("investigator"),
-        Case.complainant.given_name.as_alias("complainant_given_name"),
-        Case.complainant.family_name.as_alias("complainant"),
-    ).where(Case.id.is_in(ids))
+    found = await fetch_rows(
+        "SELECT k.id, k.reference, k.received_on, k.decided_on, k.stage, k.stage_entered_on, k.outcome, k.restricted, "
+        "k.urgent, k.investigator AS investigator_id, cat.name AS category, sub.name AS subcategory, "
+        "inv.full_name AS investigator, p.given_name AS complainant_given_name, p.family_name AS complainant "
+        "FROM investigations_case k "
+        "LEFT JOIN investigations_category cat ON cat.id = k.category "
+        "LEFT JOIN investigations_subcategory sub ON sub.id = k.subcategory "
+        "LEFT JOIN workbench_user inv ON inv.id = k.investigator "
+        "LEFT JOIN investigations_person p ON p.id = k.complainant "
+        f"WHERE k.id IN ({in_list(ids)})", ids)
     by_id = {r["id"]: r for r in found}
     rows = [by_id[i] for i in ids if i in by_id]
     await _attach_bodies(rows)
@@ -408,9 +417,10 @@ async def _attach_bodies(rows: list[dict[str, Any]]) -> None:
     """One query for the bodies of a whole page of cases, not one per row."""
     if not rows:
         return
-    links = await CaseBody.select(CaseBody.case, CaseBody.body.name.as_alias("name"), CaseBody.suffix).where(
-        CaseBody.case.is_in([r["id"] for r in rows])
-    ).order_by(CaseBody.suffix)
+    ids = [r["id"] for r in rows]
+    links = await fetch_rows(
+        'SELECT cb."case", b.name FROM investigations_case_body cb JOIN investigations_body b ON b.id = cb.body '
+        f'WHERE cb."case" IN ({in_list(ids)}) ORDER BY cb.suffix', ids)
     by_case: dict[int, list[str]] = {}
     for link in links:
         by_case.setdefault(link["case"], []).append(link["name"])
