@@ -71,10 +71,15 @@ async def close_database() -> None:
 async def check_database() -> None:
     """A cheap round trip to a real table, so an unreachable (or missing, or empty) database is reported.
 
-    Through ``fetch_all``: on SQLite a connection of its own, so a file that can no longer be opened
-    shows here even while the pool's open connections still read it.
+    On SQLite a connection of its own, so a file that can no longer be opened shows here even while
+    the pool's open connections still read it.
     """
-    await fetch_all("SELECT 1 FROM workbench_user LIMIT 1")
+    db = engine()
+    sql = "SELECT 1 FROM workbench_user LIMIT 1"
+    if isinstance(db, SQLiteEngine):
+        await _sqlite_fetch_on_new_connection(db.path, sql, ())
+    else:
+        await fetch_all(sql)
 
 
 async def bulk_insert(table: type, rows: list[dict]) -> None:
@@ -131,12 +136,9 @@ async def fetch_all(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """
     db = engine()
     if isinstance(db, SQLiteEngine):
-        import aiosqlite
-
-        async with aiosqlite.connect(db.path) as connection:
-            connection.row_factory = aiosqlite.Row
-            async with connection.execute(sql, tuple(args)) as cursor:
-                return [dict(row) for row in await cursor.fetchall()]
+        if isinstance(db, PooledSQLiteEngine) and db.pooled:
+            return await db.fetch(sql, args, plain=True)
+        return await _sqlite_fetch_on_new_connection(db.path, sql, args)
     if getattr(db, "pool", None) is not None:
         async with db.pool.acquire() as connection:
             return [dict(row) for row in await connection.fetch(sql, *args)]
@@ -182,6 +184,15 @@ async def fetch_rows(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]
 def in_list(values: Sequence[Any], first: int = 1) -> str:
     """The placeholders of an ``IN (...)`` list whose values start at argument ``first``."""
     return ", ".join(placeholder(first + i) for i in range(len(values))) or "NULL"
+
+
+async def _sqlite_fetch_on_new_connection(path: str, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+    import aiosqlite
+
+    async with aiosqlite.connect(path) as connection:
+        connection.row_factory = aiosqlite.Row
+        async with connection.execute(sql, tuple(args)) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
 
 
 def contains_text(column, text: str):

@@ -17,13 +17,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Optional, Sequence
 
-from piccolo.engine.sqlite import SQLiteEngine
+import aiosqlite
+from piccolo.engine.sqlite import SQLiteEngine, dict_factory
 
 
 class PooledSQLiteEngine(SQLiteEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._idle: list = []  # open connections nobody is using, most recently used last
+        self._idle_plain: list = []  # the same for ``fetch(plain=True)``: no type conversion, as sqlite3 reads
         self._slots: asyncio.Semaphore | None = None  # None: no pool, a connection per query
         self._idle_path = self.path
 
@@ -37,7 +39,7 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     async def close_connection_pool(self) -> None:
         self._slots = None
-        idle, self._idle = self._idle, []
+        idle, self._idle, self._idle_plain = self._idle + self._idle_plain, [], []
         for connection in idle:
             await connection.close()
 
@@ -48,34 +50,43 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         return await self._on_pooled_connection(query, args or [])
 
-    async def fetch(self, query: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """Rows of a raw read, typed as Piccolo's own queries are, on a pooled connection when there is one."""
+    async def fetch(self, query: str, args: Sequence[Any] = (), plain: bool = False) -> list[dict[str, Any]]:
+        """Rows of a raw read, typed as Piccolo's own queries are (``plain``: as sqlite3 returns them,
+        dates as ISO strings), on a pooled connection when there is one."""
         if self._slots is None:
-            connection = await self.get_connection()
+            connection = await self._connect(plain)
             try:
-                return await connection.execute_fetchall(query, tuple(args))
+                return list(await connection.execute_fetchall(query, tuple(args)))
             finally:
                 await connection.close()
-        return await self._on_pooled_connection(query, args)
+        return await self._on_pooled_connection(query, args, plain)
 
-    async def _on_pooled_connection(self, query: str, args: Sequence[Any]):
+    async def _connect(self, plain: bool):
+        if not plain:
+            return await self.get_connection()
+        connection = await aiosqlite.connect(self.path)
+        connection.row_factory = dict_factory
+        return connection
+
+    async def _on_pooled_connection(self, query: str, args: Sequence[Any], plain: bool = False):
         """Run on a lent connection; ``execute_fetchall`` is one trip to its thread (execute, fetch
         and close as three would cost three thread switches)."""
         slots = self._slots
         async with slots:
-            if self._idle and self._idle_path != self.path:  # pointed at another file (tests do that)
-                stale, self._idle = self._idle, []
+            if (self._idle or self._idle_plain) and self._idle_path != self.path:  # pointed at another file (tests do that)
+                stale, self._idle, self._idle_plain = self._idle + self._idle_plain, [], []
                 for connection in stale:
                     connection.stop()
             self._idle_path = self.path
-            connection = self._idle.pop() if self._idle else await self.get_connection()
+            idle = self._idle_plain if plain else self._idle
+            connection = idle.pop() if idle else await self._connect(plain)
             try:
                 rows = await connection.execute_fetchall(query, tuple(args))
             except BaseException:
                 connection.stop()  # queued behind the query still running in its thread, if any
                 raise
             if self._slots is slots:
-                self._idle.append(connection)
+                idle.append(connection)
             else:  # the pool was closed while the query ran
                 await connection.close()
             return rows
