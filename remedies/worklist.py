@@ -24,15 +24,14 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from investigations.access import Viewer
-from investigations.tables import Body
+from investigations.queries import allocatable_staff
 from remedies.compliance import REMEDY_TYPES, RemedyKind
 from remedies.queries import outstanding, status_condition, visible_recommendations
 from remedies.recommendations import status_of
 from remedies.status import Status, age_working_days
-from remedies.tables import Evidence, Recommendation
-from workbench.db import is_sqlite
+from remedies.tables import Recommendation
+from workbench.db import fetch_rows, in_list, is_sqlite, placeholder
 from workbench.roles import Role
-from workbench.tables import User
 from workbench.workdays import WorkingDayCalendar
 from workbench.forms import whole_number
 
@@ -368,31 +367,23 @@ async def groups(conditions: Sequence) -> Groups:
     pairs = [(r["body_id"], r["investigator_id"], r["n"]) for r in rows]
     body_ids = sorted({p[0] for p in pairs})
     investigator_ids = sorted({p[1] for p in pairs if p[1] is not None})
-    bodies = {r["id"]: r["name"] for r in await Body.select(Body.id, Body.name).where(Body.id.is_in(body_ids))} \
-        if body_ids else {}
-    people = {r["id"]: r["full_name"] for r in await User.select(User.id, User.full_name).where(
-        User.id.is_in(investigator_ids))} if investigator_ids else {}
+    bodies = {r["id"]: r["name"] for r in await fetch_rows(
+        f"SELECT id, name FROM investigations_body WHERE id IN ({in_list(body_ids)})", body_ids)} if body_ids else {}
+    people = {r["id"]: r["full_name"] for r in await fetch_rows(
+        f"SELECT id, full_name FROM workbench_user WHERE id IN ({in_list(investigator_ids)})", investigator_ids)} \
+        if investigator_ids else {}
     return group_totals(pairs, bodies, people)
 
 
-_ROW_COLUMNS = (
-    Recommendation.id,
-    Recommendation.case.reference.as_alias("case_reference"),
-    Recommendation.body.as_alias("body_id"),
-    Recommendation.body.name.as_alias("body_name"),
-    Recommendation.case.investigator.full_name.as_alias("investigator_name"),
-    Recommendation.remedy_type,
-    Recommendation.description,
-    Recommendation.amount,
-    Recommendation.original_due_on,
-    Recommendation.due_on,
-    Recommendation.outcome,
-    Recommendation.outcome_on,
-    Recommendation.ceased_reason,
-    Recommendation.escalated_on,
-    Recommendation.last_chased_on,
-    Recommendation.assigned_to.as_alias("assigned_to_id"),
-    Recommendation.assigned_to.full_name.as_alias("assigned_to_name"),
+_ROW_SQL = (  # a list's rows by id: the recommendation, its case's reference and investigator, body and officer
+    "SELECT r.id, k.reference AS case_reference, r.body AS body_id, b.name AS body_name, "
+    "inv.full_name AS investigator_name, r.remedy_type, r.description, r.amount, r.original_due_on, r.due_on, "
+    "r.outcome, r.outcome_on, r.ceased_reason, r.escalated_on, r.last_chased_on, r.assigned_to AS assigned_to_id, "
+    "officer.full_name AS assigned_to_name FROM remedies_recommendation r "
+    'LEFT JOIN investigations_case k ON k.id = r."case" '
+    "LEFT JOIN investigations_body b ON b.id = r.body "
+    "LEFT JOIN workbench_user inv ON inv.id = k.investigator "
+    "LEFT JOIN workbench_user officer ON officer.id = r.assigned_to "
 )
 
 
@@ -422,8 +413,9 @@ async def _awaiting_since(ids: list[int]) -> dict[int, date]:
     if not ids:
         return {}
     found: dict[int, date] = {}
-    for row in await Evidence.select(Evidence.recommendation, Evidence.received_on).where(
-        (Evidence.verdict == "") & Evidence.recommendation.is_in(ids)
+    for row in await fetch_rows(
+        f"SELECT recommendation, received_on FROM remedies_evidence WHERE verdict = {placeholder(1)} "
+        f"AND recommendation IN ({in_list(ids, first=2)})", ["", *ids]
     ):
         rid = row["recommendation"]
         if rid not in found or row["received_on"] < found[rid]:
@@ -451,7 +443,7 @@ async def rows_by_id(ids: list[int], today: date, calendar: WorkingDayCalendar) 
     """These recommendations, in this order, with what the screen shows (one query, whatever their number)."""
     if not ids:
         return []
-    found = {r["id"]: r for r in await Recommendation.select(*_ROW_COLUMNS).where(Recommendation.id.is_in(ids))}
+    found = {r["id"]: r for r in await fetch_rows(_ROW_SQL + f"WHERE r.id IN ({in_list(ids)})", ids)}
     rows = [found[i] for i in ids if i in found]
     return finish_rows(rows, await _awaiting_since(ids), today, calendar)
 
@@ -521,17 +513,16 @@ async def dashboard(view: ListView, viewer: Viewer, today: date, calendar: Worki
 
 async def compliance_officers() -> list[dict[str, Any]]:
     """Active compliance officers, by name: whom work can be assigned to."""
-    return await User.select(User.id, User.full_name, User.username).where(
-        (User.role == Role.COMPLIANCE_OFFICER.value) & (User.active == True)  # noqa: E712
-    ).order_by(User.full_name)
+    return await fetch_rows(
+        f"SELECT id, full_name, username FROM workbench_user WHERE role = {placeholder(1)} AND active = {placeholder(2)} "
+        "ORDER BY full_name", [Role.COMPLIANCE_OFFICER.value, True])
 
 
 async def filter_options(viewer: Viewer) -> dict[str, list[tuple[str, str]]]:
     """(value, text) for each select on the filter form."""
-    bodies = await Body.select(Body.id, Body.name).where(Body.active == True).order_by(Body.name)  # noqa: E712
-    investigators = await User.select(User.id, User.full_name).where(
-        (User.role.is_in([Role.INVESTIGATOR.value, Role.MANAGER.value])) & (User.active == True)  # noqa: E712
-    ).order_by(User.full_name)
+    bodies = await fetch_rows(
+        f"SELECT id, name FROM investigations_body WHERE active = {placeholder(1)} ORDER BY name", [True])
+    investigators = await allocatable_staff()
     officers = [(MINE, "Assigned to me"), (UNASSIGNED, "Unassigned")] + [
         (str(u["id"]), u["full_name"] or u["username"]) for u in await compliance_officers() if u["id"] != viewer.user_id
     ]
