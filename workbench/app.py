@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 task.cancel()
 
     templates = template_config(
-        {"ROLE_LABELS": ROLE_LABELS, "STAGE_LABELS": STAGE_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "Role": Role}
+        {"ROLE_LABELS": ROLE_LABELS, "STAGE_LABELS": STAGE_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "Role": Role},
+        auto_reload=settings.demo,
     )
     sessions = session_config(secure=settings.cookie_secure, absolute_hours=settings.session_absolute_hours)
     return Litestar(

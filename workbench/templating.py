@@ -41,10 +41,13 @@ def render(
     )
 
 
-def template_config(globals_: dict[str, Any]) -> TemplateConfig:
+def template_config(globals_: dict[str, Any], auto_reload: bool = False) -> TemplateConfig:
+    """``auto_reload`` (demo mode) rereads a template whose file changed; otherwise each is compiled
+    once per process and never checked again (Jinja stats every template a page uses, every time)."""
     def configure(engine: _Engine) -> None:
         engine.engine.globals.update(globals_)
         engine.engine.trim_blocks = True
         engine.engine.lstrip_blocks = True
+        engine.engine.auto_reload = auto_reload
 
     return TemplateConfig(directory=TEMPLATES_DIR, engine=_Engine, engine_callback=configure)
