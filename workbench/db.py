@@ -139,16 +139,7 @@ async def fetch_all(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         if isinstance(db, PooledSQLiteEngine) and db.pooled:
             return await db.fetch(sql, args, plain=True)
         return await _sqlite_fetch_on_new_connection(db.path, sql, args)
-    if getattr(db, "pool", None) is not None:
-        async with db.pool.acquire() as connection:
-            return [dict(row) for row in await connection.fetch(sql, *args)]
-    import asyncpg
-
-    connection = await asyncpg.connect(**db.config)
-    try:
-        return [dict(row) for row in await connection.fetch(sql, *args)]
-    finally:
-        await connection.close()
+    return await _postgres_fetch(db, sql, args)
 
 
 async def fetch_rows(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -169,6 +160,11 @@ async def fetch_rows(sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]
         return await db._run_in_new_connection(sql, list(args))  # pragma: no cover - the app's engine is pooled
     if transaction is not None:
         return [dict(row) for row in await transaction.connection.fetch(sql, *args)]
+    return await _postgres_fetch(db, sql, args)
+
+
+async def _postgres_fetch(db: Any, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+    """On the pool when the app has one; otherwise (the command line, tests) on a connection of its own."""
     if getattr(db, "pool", None) is not None:
         async with db.pool.acquire() as connection:
             return [dict(row) for row in await connection.fetch(sql, *args)]
