@@ -7,8 +7,8 @@ import pytest
 
 from investigations.demo import DemoInputs, load_demo, plan_demo
 from investigations.lifecycle import OPEN_STAGES, Outcome, Stage
-from investigations.reference_data import load_taxonomy
 from investigations.references import parse_reference
+from tests.investigations.demo_inputs import offline_demo_inputs
 
 ANCHOR = date(2026, 11, 1)
 NOW = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
@@ -16,18 +16,7 @@ NOW = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def inputs():
-    taxonomy = load_taxonomy()
-    categories, subcategories, next_id = {}, {}, 1
-    for index, category in enumerate(taxonomy.categories, start=1):
-        categories[category.slug] = index
-        subcategories[index] = []
-        for sub in category.subcategories:
-            subcategories[index].append((next_id, f"{category.slug}/{sub.slug}"))
-            next_id += 1
-    return DemoInputs(
-        categories=categories, subcategories=subcategories, councils=list(range(1, 300)),
-        providers=list(range(300, 330)), nhs=list(range(330, 350)), investigators=[1, 2, 3], counters={},
-    )
+    return offline_demo_inputs()
 
 
 def test_same_seed_same_casework(inputs):

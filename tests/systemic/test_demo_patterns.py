@@ -12,6 +12,7 @@ from investigations.demo import DemoInputs, load_demo, plan_demo
 from investigations.reference_data import load_taxonomy
 from systemic.demo import PLANT_FROM, PLANTED_PATTERNS, plant_patterns, planted_case_count
 from systemic.scan import last_twelve_months, run_scan
+from tests.investigations.demo_inputs import offline_demo_inputs
 
 ANCHOR = date(2026, 11, 2)
 NOW = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
@@ -21,16 +22,7 @@ MAX_NOISE_GROUPS = 5  # groups without a planted case: the ordinary cases' stock
 
 @pytest.fixture(scope="module")
 def inputs() -> DemoInputs:
-    taxonomy = load_taxonomy()
-    categories, subcategories, next_id = {}, {}, 1
-    for index, category in enumerate(taxonomy.categories, start=1):
-        categories[category.slug] = index
-        subcategories[index] = []
-        for sub in category.subcategories:
-            subcategories[index].append((next_id, f"{category.slug}/{sub.slug}"))
-            next_id += 1
-    return DemoInputs(categories=categories, subcategories=subcategories, councils=list(range(1, 300)),
-                      providers=list(range(300, 330)), nhs=list(range(330, 350)), investigators=[1, 2, 3], counters={})
+    return offline_demo_inputs()
 
 
 # ---------------------------------------------------------------------------------------------
