@@ -38,16 +38,19 @@ _CASE = '"investigations_case"'
 FTS_TABLE = "investigations_case_fts"
 
 
-def _visibility(viewer: Viewer):
+def _visibility(viewer: Viewer, indexable: bool = True):
     """The SQL condition that hides restricted cases from those without need-to-know.
 
     The worklist index holds restricted and investigator, so counts never read the case rows for this.
+    Not ``indexable`` for a search: SQLite would otherwise drive the search from this OR (nearly
+    every case) instead of from the matched ids (138 ms -> 10 ms at 100,000 cases).
     """
     if viewer.role is Role.ADMINISTRATOR:
         return None
+    plus = _plus(indexable)
     return WhereRaw(
-        '("investigations_case"."restricted" = false OR "investigations_case"."investigator" = {} '
-        'OR "investigations_case"."investigator" IN (SELECT id FROM workbench_user WHERE manager = {}))',
+        f'({plus}"investigations_case"."restricted" = false OR {plus}"investigations_case"."investigator" = {{}} '
+        f'OR {plus}"investigations_case"."investigator" IN (SELECT id FROM workbench_user WHERE manager = {{}}))',
         viewer.user_id,
         viewer.user_id,
     )
@@ -228,10 +231,10 @@ class _NoMatch(Exception):
     """A filter that no case can pass (an unknown category, a body name nothing matches)."""
 
 
-async def _conditions(viewer: Viewer, f: CaseFilters) -> tuple[list, bool]:
+async def _conditions(viewer: Viewer, f: CaseFilters, searching: bool = False) -> tuple[list, bool]:
     """The filters other than free text, and whether one of them is costly to count (bodies)."""
     conditions = []
-    if (visible := _visibility(viewer)) is not None:
+    if (visible := _visibility(viewer, indexable=not searching)) is not None:
         conditions.append(visible)
     queue = f.effective_queue
     if queue is Queue.MINE:
@@ -345,12 +348,12 @@ async def list_cases(viewer: Viewer, filters: CaseFilters) -> CasePage:
     today = f.today or worklists.london_today()
     limit, offset, sort = max(1, f.limit), max(0, f.offset), f.sort
     empty = CasePage(rows=[], total=0, limit=limit, offset=offset)
-    try:
-        conditions, costly = await _conditions(viewer, f)
-    except _NoMatch:
-        return empty
     q = f.q.strip()
     search = await _search(q) if len(q) >= MIN_SEARCH_LENGTH else None
+    try:
+        conditions, costly = await _conditions(viewer, f, searching=isinstance(search, _Search))
+    except _NoMatch:
+        return empty
     if search is not None and not isinstance(search, _Search):  # a reference
         conditions, search = [*conditions, search], None
 
