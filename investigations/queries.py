@@ -145,11 +145,19 @@ def _plus(indexable: bool) -> str:
     return "" if indexable or not is_sqlite() else "+"
 
 
-def _bodies_sql(ids: list[int], indexable: bool) -> str:
+def _in_subquery(column: str, subquery: str, searching: bool) -> str:
+    """``column IN (subquery)``; in a search on PostgreSQL ``= ANY(ARRAY(...))``, which an index scan
+    answers, so the search's alternatives combine in a BitmapOr instead of a scan of every case."""
+    if searching and not is_sqlite():
+        return f"{column} = ANY(ARRAY({subquery}))"
+    return f"{column} IN ({subquery})"
+
+
+def _bodies_sql(ids: list[int], indexable: bool, searching: bool = False) -> str:
     listed = ", ".join(str(int(i)) for i in ids)
     if len(ids) <= FEW_BODIES:
-        return (f'{_plus(indexable)}{_CASE}."id" IN '
-                f'(SELECT "case" FROM "investigations_case_body" WHERE "body" IN ({listed}))')
+        return _in_subquery(f'{_plus(indexable)}{_CASE}."id"',
+                            f'SELECT "case" FROM "investigations_case_body" WHERE "body" IN ({listed})', searching)
     # Probe each case's own links, then test the body (SQLite would otherwise probe every listed body).
     return (f'EXISTS (SELECT 1 FROM "investigations_case_body" AS cb WHERE cb."case" = {_CASE}."id" '
             f'AND {_plus(False)}cb."body" IN ({listed}))')
@@ -168,7 +176,7 @@ def _names_sql(q: str) -> tuple[str, list[str]]:
     if family.strip():
         parts.append(f"({column('given_name')} {like} AND {column('family_name')} {like})")
         args += [value(_escape_like(given)), value(_escape_like(family.strip())) + "%"]
-    return f'(SELECT "id" FROM "investigations_person" WHERE {" OR ".join(parts)})', args
+    return f'SELECT "id" FROM "investigations_person" WHERE {" OR ".join(parts)}', args
 
 
 _fts_ready = False
@@ -194,12 +202,13 @@ class _Search:
 
     def condition(self, indexable: bool) -> WhereRaw:
         plus = _plus(indexable)
-        parts, args = [f"{plus}{_CASE}.\"complainant\" IN {self.names_sql}"], list(self.names_args)
+        parts = [_in_subquery(f'{plus}{_CASE}."complainant"', self.names_sql, searching=True)]
+        args = list(self.names_args)
         if self.summary_sql:
             parts.insert(0, self.summary_sql.replace("{plus}", plus))
             args = [*self.summary_args, *args]
         if self.body_ids:
-            parts.append(_bodies_sql(self.body_ids, indexable))
+            parts.append(_bodies_sql(self.body_ids, indexable, searching=True))
         return WhereRaw("(" + " OR ".join(parts) + ")", *args)
 
 
@@ -219,7 +228,7 @@ async def _search(q: str) -> _Search | WhereRaw | Any:
     if words and await _has_fts():  # each word starts a word of the summary
         summary_sql = f'{{plus}}{_CASE}."id" IN (SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH {{}})'
         summary_args = [" ".join(f'"{w}"*' for w in words)]
-    elif words:  # each word is in the summary
+    elif words:  # each word is in the summary (a trigram index answers it on PostgreSQL)
         like = f"{_CASE}.\"summary\" {'LIKE' if is_sqlite() else 'ILIKE'} {{}} ESCAPE '\\'"
         summary_sql = "(" + " AND ".join([like] * len(words)) + ")"
         summary_args = [f"%{_escape_like(w)}%" for w in words]
