@@ -26,7 +26,9 @@ def due_soon_limit(today: date, calendar: WorkingDayCalendar, working_days: int 
 
 
 def outstanding():
-    return Recommendation.outcome == ""
+    """Not yet settled. A literal, not a parameter, so both engines can plan with the partial index
+    that holds only these rows (``remedies_recommendation_outstanding_due``)."""
+    return WhereRaw("\"remedies_recommendation\".\"outcome\" = ''")
 
 
 def status_condition(status: Status, today: date, calendar: WorkingDayCalendar):

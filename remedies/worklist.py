@@ -247,8 +247,9 @@ def csv_header() -> str:
 
 
 def _awaiting_verdict():
+    # verdict = '' as a literal: the planner matches it to the partial index of evidence awaiting one
     return WhereRaw('"remedies_recommendation"."id" IN (SELECT "recommendation" FROM "remedies_evidence" '
-                    'WHERE "verdict" = {})', "")
+                    "WHERE \"verdict\" = '')")
 
 
 def list_condition(worklist: WorkList, today: date, calendar: WorkingDayCalendar):
