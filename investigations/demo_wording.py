@@ -86,12 +86,26 @@ def _fault(rng: random.Random, entry: dict, common: dict) -> str:
     return action
 
 
+FALLBACK_CATEGORY = "other-categories"
+
+
+@lru_cache(maxsize=None)
+def _category_pool(category_slug: str) -> dict[str, list[str]]:
+    """Wording for a subcategory the file does not know (one an import or an administrator added):
+    everything its category's known subcategories say, or the catch-all category's."""
+    entries = [e for key, e in _wording()["subcategories"].items() if key.split("/")[0] == category_slug]
+    if not entries:
+        entries = [e for key, e in _wording()["subcategories"].items() if key.split("/")[0] == FALLBACK_CATEGORY]
+    return {part: [x for e in entries for x in e[part]] for part in ("services", "actions", "details")}
+
+
 def compose(rng: random.Random, subcategory: str, body: str = "Council") -> CaseWording:
     """A case's wording for its "category/subcategory" key; ``body`` is how the text names the body."""
     wording = _wording()
     common = wording["common"]
-    category = wording["categories"][subcategory.split("/")[0]]
-    entry = wording["subcategories"][subcategory]
+    category_slug = subcategory.split("/")[0]
+    category = wording["categories"].get(category_slug) or wording["categories"][FALLBACK_CATEGORY]
+    entry = wording["subcategories"].get(subcategory) or _category_pool(category_slug)
     slots = _slots(rng, common, category, entry["services"], body)
     fault = _fault(rng, entry, common)
     openings = common["openings"] if "{service}" in fault else common["service_openings"]  # every case names its service

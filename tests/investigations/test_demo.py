@@ -103,3 +103,15 @@ def test_findings_agree_with_outcomes(inputs):
         assert all(f["fault"] or not f["injustice"] for f in findings)
     drafts = [c for c in plan.cases if c["stage"] == "draft_decision"]
     assert drafts and all(c["comments_due_on"] > c["draft_issued_on"] for c in drafts)
+
+
+def test_wording_for_a_subcategory_the_wording_file_does_not_know():
+    """An import or an administrator can add subcategories: the demo words them from their category."""
+    import random
+
+    from investigations.demo_wording import compose
+
+    for key in ("housing/pest-control", "no-such-category/anything"):
+        first = compose(random.Random(3), key)
+        assert first.summary and first.finding and first.cleared
+        assert compose(random.Random(3), key) == first
